@@ -1,0 +1,3 @@
+from wheelscan.cli.main import run
+
+run()

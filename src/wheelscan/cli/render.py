@@ -1,0 +1,114 @@
+"""Human output for the terminal: the candidates table and the scan progress bar."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from wheelscan.core.models import ScanEvent, TickerFailed, TickerFinished
+
+
+class ScanProgress:
+    """A rich progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, total: int, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.enabled = self.console.is_terminal
+        self.candidates = 0
+        self.errors = 0
+        self.progress = Progress(
+            TextColumn("[bold]scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+            disable=not self.enabled,
+        )
+        self.task = self.progress.add_task("scan", total=total, status="")
+
+    def __enter__(self) -> ScanProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def on_event(self, event: ScanEvent) -> None:
+        if isinstance(event, TickerFinished):
+            self.candidates += len(event.result.candidates)
+        elif isinstance(event, TickerFailed):
+            self.errors += 1
+        else:
+            return
+        status = f"{self.candidates} candidates, {self.errors} errors, last {event.symbol}"
+        self.progress.update(self.task, completed=event.done, status=status)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def candidates_table(document: dict[str, Any]) -> Table:
+    """One row per candidate across tickers, as a trader reads them."""
+    table = Table(title=None, show_lines=False, header_style="bold")
+    for name, justify in [
+        ("Ticker", "left"),
+        ("Price", "right"),
+        ("Expiry", "left"),
+        ("DTE", "right"),
+        ("Strike", "right"),
+        ("Bid", "right"),
+        ("Delta", "right"),
+        ("P(OTM)", "right"),
+        ("Ann.", "right"),
+        ("OTM", "right"),
+        ("OI", "right"),
+        ("Badge", "left"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for symbol, result in document["results"].items():
+        for c in result["candidates"]:
+            table.add_row(
+                symbol,
+                f"{result['underlying_price']:.2f}",
+                c["expiration"],
+                str(c["dte"]),
+                f"{c['strike']:.2f}",
+                f"{c['bid']:.2f}",
+                f"{c['delta']:.3f}",
+                _pct(c["prob_otm"] * 100),
+                _pct(c["annualized_return_pct"]),
+                _pct(c["otm_pct"]),
+                "" if c["open_interest"] is None else str(c["open_interest"]),
+                c["badge"],
+            )
+    return table
+
+
+def print_document(document: dict[str, Any], console: Console | None = None) -> None:
+    """The human view of a scan document: a table, then a one-line summary and errors."""
+    console = console or Console(file=sys.stdout)
+    scan = document["scan"]
+    count = sum(len(r["candidates"]) for r in document["results"].values())
+    if count:
+        console.print(candidates_table(document))
+    console.print(
+        f"{scan['state']}: {count} candidates from {scan['tickers_scanned']} tickers, "
+        f"{scan['requests']} requests in {scan['duration_s']:.1f}s ({scan['source']})"
+    )
+    for symbol, reason in scan["errors"].items():
+        console.print(f"[red]{symbol}[/red]: {reason}", highlight=False, markup=True)

@@ -1,0 +1,1 @@
+"""The pure core: records, option math, criteria. No I/O happens here."""

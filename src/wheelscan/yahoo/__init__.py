@@ -1,0 +1,1 @@
+"""The Yahoo edge: yfinance and the transports that feed it offline."""

@@ -1,0 +1,215 @@
+"""The one place wheelscan talks to Yahoo: yfinance's `Ticker`, whatever the source.
+
+`yahoo` uses yfinance's own session; `snapshot:DIR` and `demo` use a requests
+session whose transport answers offline (see transports.py). The calls here are
+blocking; the engine runs them in threads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import requests
+import yfinance as yf
+from yfinance.data import YfData
+from yfinance.exceptions import YFRateLimitError
+
+from wheelscan.core.errors import InputError
+from wheelscan.core.models import PutChain, Underlying
+from wheelscan.core.pricing import NEW_YORK
+from wheelscan.paths import private_dir, yfinance_cache_dir
+from wheelscan.yahoo.transports import (
+    DemoTransport,
+    SnapshotTransport,
+    YahooStandIn,
+    offline_session,
+)
+
+SNAPSHOT_PREFIX = "snapshot:"
+YAHOO_RATE_LIMIT_PER_S = 20.0
+SOURCE_NAMES = ("yahoo", "demo", "snapshot:DIR")
+
+_TRANSIENT_NAMES = {
+    "Timeout",
+    "TimeoutError",
+    "ConnectionError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "ChunkedEncodingError",
+    "RemoteDisconnected",
+    "ProtocolError",
+    "JSONDecodeError",
+    "RequestException",
+    "CurlError",
+}
+
+_activate_lock = threading.Lock()
+_active_session: object | None = None
+
+
+class SourceError(Exception):
+    """A ticker that cannot be scanned, whatever the retries (unknown symbol, no options)."""
+
+
+class SourceSpecError(InputError):
+    """A `--source` value that names no source."""
+
+
+def is_rate_limit(error: BaseException) -> bool:
+    return isinstance(error, YFRateLimitError)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth a retry: rate limits, timeouts, dropped connections, an HTML error page."""
+    if is_rate_limit(error) or isinstance(error, TimeoutError | ConnectionError):
+        return True
+    return any(cls.__name__ in _TRANSIENT_NAMES for cls in type(error).__mro__)
+
+
+@dataclass
+class NearestChain:
+    """What the no-date request gives: the quote, every expiration, the nearest puts."""
+
+    ticker: yf.Ticker
+    underlying: Underlying
+    expirations: list[str]
+    chain: PutChain
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def underlying_from_quote(symbol: str, quote: dict[str, Any], fetched_at: datetime) -> Underlying:
+    """Price: regularMarketPrice, else the bid/ask mid, else the previous close."""
+    price = _number(quote.get("regularMarketPrice"))
+    if not price or price <= 0:
+        bid, ask = _number(quote.get("bid")), _number(quote.get("ask"))
+        price = (bid + ask) / 2 if bid and ask and bid > 0 and ask >= bid else None
+    if not price or price <= 0:
+        price = _number(quote.get("regularMarketPreviousClose"))
+    if not price or price <= 0:
+        raise SourceError("no underlying price in Yahoo's quote")
+    stamp = _number(quote.get("regularMarketTime"))
+    as_of = datetime.fromtimestamp(stamp, tz=UTC) if stamp and stamp > 0 else fetched_at
+    dividend = _number(quote.get("trailingAnnualDividendYield"))
+    return Underlying(
+        symbol=symbol,
+        price=price,
+        as_of=as_of.astimezone(NEW_YORK),
+        dividend_yield=dividend if dividend and 0 < dividend < 1 else 0.0,
+    )
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def put_chain_from_frame(frame: pd.DataFrame, expiration: str) -> PutChain:
+    """yfinance's puts DataFrame as a PutChain of float arrays."""
+    return PutChain(
+        expiration=datetime.strptime(expiration, "%Y-%m-%d").date(),
+        contract=[str(c) for c in frame["contractSymbol"]],
+        strike=_column(frame, "strike"),
+        bid=_column(frame, "bid"),
+        ask=_column(frame, "ask"),
+        last=_column(frame, "lastPrice"),
+        iv=_column(frame, "impliedVolatility"),
+        open_interest=_column(frame, "openInterest"),
+        volume=_column(frame, "volume"),
+    )
+
+
+class YahooSource:
+    """Fetches put chains through yfinance; `transport` is set for offline sources."""
+
+    def __init__(self, name: str, transport: YahooStandIn | None = None) -> None:
+        self.name = name
+        self.transport = transport
+        self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
+        self.session: object = (
+            offline_session(transport) if transport else yf.data.new_session()
+        )
+
+    def activate(self) -> None:
+        """Point yfinance's process-wide data object at this source's session.
+
+        yfinance keeps one session, cookie and crumb per process (a singleton).
+        When the session changes, the old crumb belongs to another server, so the
+        singleton is dropped and rebuilt (a private yfinance detail, pinned <2).
+        """
+        global _active_session
+        with _activate_lock:
+            if _active_session is self.session:
+                return
+            yf.set_tz_cache_location(str(private_dir(yfinance_cache_dir())))
+            type(YfData)._instances.pop(YfData, None)
+            YfData(session=self.session)
+            _active_session = self.session
+
+    def fetch_nearest(self, symbol: str) -> NearestChain:
+        """The no-date request: quote, expirations and the nearest expiration's puts."""
+        ticker = yf.Ticker(symbol, session=self.session)
+        fetched_at = datetime.now(UTC)
+        options = ticker.option_chain()
+        if options.puts is None or not options.underlying:
+            raise SourceError("no options listed (unknown symbol?)")
+        expirations = list(ticker.options)
+        if not expirations:
+            raise SourceError("no expirations listed")
+        nearest = expirations[0]
+        return NearestChain(
+            ticker=ticker,
+            underlying=underlying_from_quote(symbol, options.underlying, fetched_at),
+            expirations=expirations,
+            chain=put_chain_from_frame(options.puts, nearest),
+        )
+
+    @staticmethod
+    def fetch_expiration(ticker: yf.Ticker, expiration: str) -> PutChain:
+        """One dated request: the puts of `expiration` (YYYY-MM-DD)."""
+        options = ticker.option_chain(expiration)
+        if options.puts is None:
+            raise SourceError(f"no chain for {expiration}")
+        return put_chain_from_frame(options.puts, expiration)
+
+
+def make_source(spec: str) -> YahooSource:
+    """`yahoo`, `demo` or `snapshot:DIR`; anything else is a SourceSpecError."""
+    if spec == "yahoo":
+        return YahooSource("yahoo")
+    if spec == "demo":
+        return YahooSource("demo", DemoTransport())
+    if spec.startswith(SNAPSHOT_PREFIX):
+        directory = Path(spec[len(SNAPSHOT_PREFIX) :]).expanduser()
+        check_snapshot_dir(directory)
+        return YahooSource(spec, SnapshotTransport(directory))
+    raise SourceSpecError(f"unknown source {spec!r}: use one of {', '.join(SOURCE_NAMES)}")
+
+
+def check_snapshot_dir(directory: Path) -> None:
+    """A snapshot directory must exist and hold at least one readable JSON response."""
+    if not directory.is_dir():
+        raise SourceSpecError(f"snapshot directory {str(directory)!r} does not exist")
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        raise SourceSpecError(f"snapshot directory {str(directory)!r} holds no .json responses")
+    for path in files:
+        try:
+            body = json.loads(path.read_bytes())
+        except (OSError, ValueError) as error:
+            raise SourceSpecError(f"snapshot file {path.name!r} is not valid JSON") from error
+        if not isinstance(body, dict) or "optionChain" not in body:
+            raise SourceSpecError(f"snapshot file {path.name!r} is not a Yahoo options response")
