@@ -30,7 +30,8 @@ def days_to_expiry(as_of: datetime, expiration: date) -> int:
 def years_to_expiry(as_of: datetime, expiration: date) -> float:
     """Years from as_of to 16:00 New York on the expiration date (365-day year)."""
     close = datetime.combine(expiration, EXPIRY_CLOSE, tzinfo=NEW_YORK)
-    return (close - as_of).total_seconds() / SECONDS_PER_YEAR
+    # Subtract in UTC: aware datetimes sharing one tzinfo subtract as wall clocks, losing DST.
+    return (close.astimezone(UTC) - as_of.astimezone(UTC)).total_seconds() / SECONDS_PER_YEAR
 
 
 def put_delta_and_prob_otm(
