@@ -101,7 +101,8 @@ def candidates_table(document: dict[str, Any]) -> Table:
 
 def print_document(document: dict[str, Any], console: Console | None = None) -> None:
     """The human view of a scan document: a table, then a one-line summary and errors."""
-    console = console or Console(file=sys.stdout)
+    # Piped output keeps whole rows instead of the 80-column default.
+    console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     scan = document["scan"]
     count = sum(len(r["candidates"]) for r in document["results"].values())
     if count:
