@@ -141,6 +141,7 @@ class _Run:
         self.results: dict[str, TickerResult] = {}
         self.errors: dict[str, str] = {}
         self.requests = 0
+        self.requests_by_symbol: dict[str, int] = {}
         self.done = 0
 
     async def execute(self, stop: threading.Event | None) -> ScanReport:
@@ -190,7 +191,7 @@ class _Run:
     async def _in_thread(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
-    async def _request(self, fn: Callable[..., T], *args: object) -> T:
+    async def _request(self, symbol: str, fn: Callable[..., T], *args: object) -> T:
         """One HTTP request through the slots and the limiter, retried when transient."""
         settings = self.settings
         for attempt in range(settings.max_attempts):
@@ -198,6 +199,7 @@ class _Run:
                 async with self.slots:
                     await self.limiter.acquire()
                     self.requests += 1
+                    self.requests_by_symbol[symbol] = self.requests_by_symbol.get(symbol, 0) + 1
                     return await asyncio.wait_for(
                         self._in_thread(fn, *args), settings.request_timeout_s
                     )
@@ -212,25 +214,26 @@ class _Run:
 
     async def _scan_ticker(self, symbol: str) -> None:
         self.emit(TickerStarted(symbol=symbol, done=self.done, total=len(self.symbols)))
-        before = self.requests
         try:
-            nearest: NearestChain = await self._request(self.source.fetch_nearest, symbol)
+            nearest: NearestChain = await self._request(symbol, self.source.fetch_nearest, symbol)
             result = await self._scan_expirations(symbol, nearest)
         except Exception as error:
             self.done += 1
             self.errors[symbol] = _reason(error)
             self.emit(TickerFailed(symbol, self.errors[symbol], self.done, len(self.symbols)))
             return
-        result.requests = self.requests - before
+        result.requests = self.requests_by_symbol[symbol]
         self.done += 1
         self.results[symbol] = result
         if result.expiration_errors:
-            self.errors[symbol] = "; ".join(f"{d}: {r}" for d, r in result.expiration_errors.items())
+            self.errors[symbol] = "; ".join(
+                f"{d}: {r}" for d, r in result.expiration_errors.items()
+            )
         self.emit(TickerFinished(symbol, result, self.done, len(self.symbols)))
 
     async def _scan_expirations(self, symbol: str, nearest: NearestChain) -> TickerResult:
         as_of = nearest.underlying.as_of
-        first, *later = nearest.expirations
+        _first, *later = nearest.expirations
         wanted = [
             day
             for day in later
@@ -239,7 +242,10 @@ class _Run:
             <= self.criteria.max_dte
         ]
         fetched = await asyncio.gather(
-            *(self._request(self.source.fetch_expiration, nearest.ticker, day) for day in wanted),
+            *(
+                self._request(symbol, self.source.fetch_expiration, nearest.ticker, day)
+                for day in wanted
+            ),
             return_exceptions=True,
         )
         chains: list[PutChain] = [nearest.chain]
@@ -279,6 +285,8 @@ async def _wait_for(event: threading.Event) -> None:
         await asyncio.sleep(STOP_POLL_S)
 
 
-def run_scan(engine: ScanEngine, symbols: list[str], criteria: Criteria, **kwargs: Any) -> ScanReport:
+def run_scan(
+    engine: ScanEngine, symbols: list[str], criteria: Criteria, **kwargs: Any
+) -> ScanReport:
     """Blocking wrapper for callers without an event loop (the CLI, a thread worker)."""
     return asyncio.run(engine.run(symbols, criteria, **kwargs))

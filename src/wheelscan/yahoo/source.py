@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import requests
 import yfinance as yf
 from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError
@@ -139,9 +138,7 @@ class YahooSource:
         self.name = name
         self.transport = transport
         self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
-        self.session: object = (
-            offline_session(transport) if transport else yf.data.new_session()
-        )
+        self.session: object = offline_session(transport) if transport else yf.data.new_session()
 
     def activate(self) -> None:
         """Point yfinance's process-wide data object at this source's session.
