@@ -520,7 +520,10 @@ class Store:
         A stale lock (dead holder) is cleared along with the rest.
         """
         with self._writing("clear the cache") as cache, cache.transact():
-            record = cache.get(KEY_LOCK)
+            try:
+                record = cache.get(KEY_LOCK)
+            except (ValueError, TypeError, zlib.error):
+                record = None
             if isinstance(record, dict):
                 holder = LockInfo.from_record(record)
                 if not holder.stale:
@@ -528,6 +531,27 @@ class Store:
             for key in ALL_KEYS:
                 cache.delete(key)
         return None
+
+    def reset_if_corrupt(self) -> bool:
+        """Delete the cache's files when SQLite says they are not a database; True if done.
+
+        Only for corruption: a locked or read-only cache is left alone.
+        """
+        try:
+            self._open().get(KEY_LOCK)
+            return False
+        except sqlite3.DatabaseError as error:
+            text = str(error).lower()
+            if "not a database" not in text and "malformed" not in text:
+                return False
+        except STORE_ERRORS:
+            return False
+        self.close()
+        removed = False
+        for path in self.directory.glob("cache.db*"):
+            path.unlink(missing_ok=True)
+            removed = True
+        return removed
 
     # -- readers: never raise ------------------------------------------------------
 

@@ -43,9 +43,11 @@ def main(
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import scan_cmd
+    from wheelscan.cli import refresh_cmd, scan_cmd, store_cmds
 
     scan_cmd.register(app)
+    refresh_cmd.register(app)
+    store_cmds.register(app)
 
 
 _register_commands()

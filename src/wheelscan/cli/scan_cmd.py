@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Annotated
 
 import typer
 
-from wheelscan.cli.exit_codes import ExitCode
-from wheelscan.cli.options import CriteriaOptions
-from wheelscan.core.models import Criteria, ScanState
 from wheelscan.core.symbols import normalize_symbols
 
 SourceOption = Annotated[
@@ -37,28 +32,29 @@ def scan(
     rate: Annotated[float | None, typer.Option(help="Risk-free rate, percent.")] = None,
     source: SourceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Scan even while the market is closed.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If a scan is running, wait and show its result.")
+    ] = False,
 ) -> None:
     """Scan put chains and show the contracts that meet the criteria."""
-    from wheelscan.cli.render import ScanProgress, print_document
-    from wheelscan.core.document import scan_document
-    from wheelscan.engine import ScanEngine, run_scan
+    from wheelscan.cli.options import CriteriaOptions
+    from wheelscan.cli.render import ScanProgress
+    from wheelscan.cli.scan_outcome import report, run_or_wait
+    from wheelscan.core.models import Criteria
+    from wheelscan.lifecycle import ScanSettings
     from wheelscan.watchlist import default_symbols
-    from wheelscan.yahoo.source import make_source
 
     options = CriteriaOptions(weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate)
     criteria = options.apply(Criteria())
     symbols = normalize_symbols(tickers) if tickers else default_symbols()
     kind = "adhoc" if tickers else "watchlist"
-    yahoo = make_source(source or "yahoo")
+    settings = ScanSettings(source=source or "yahoo", criteria=criteria, allow_closed=force)
     with ScanProgress(total=len(symbols)) as progress:
-        report = run_scan(ScanEngine(yahoo), symbols, criteria, on_event=progress.on_event)
-    document = scan_document(report, uuid.uuid4().hex[:12], kind)
-    if as_json:
-        typer.echo(json.dumps(document, indent=2))
-    else:
-        print_document(document)
-    if report.state is ScanState.FAILED:
-        raise typer.Exit(ExitCode.SCAN_FAILED)
+        outcome = run_or_wait(symbols, kind, settings, wait=wait, on_event=progress.on_event)
+    report(outcome, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,87 @@
+"""`wheelscan refresh`: the cron job. A watchlist scan that prints nothing unless it fails.
+
+It logs to `wheelscan.log` in the log dir (`$WHEELSCAN_HOME/logs` or the
+platformdirs log dir). Only wheelscan's own loggers are written there, and
+anything that looks like a Yahoo crumb or cookie is masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: yahoo)."),
+]
+LOG_FILE = "wheelscan.log"
+_SECRET = re.compile(r"(?i)\b(crumb|cookie|set-cookie|a1|a3|b)=([^&\s;,'\"]+)")
+
+
+class RedactSecrets(logging.Filter):
+    """Masks `crumb=…` and cookie values in log records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _SECRET.sub(lambda m: f"{m.group(1)}=***", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def log_to_file() -> Path:
+    """Attach a rotating, owner-only log file to the `wheelscan` logger; returns its path."""
+    from wheelscan.paths import log_dir, private_dir
+
+    path = private_dir(log_dir()) / LOG_FILE
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+    handler.addFilter(RedactSecrets())
+    logger = logging.getLogger("wheelscan")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return path
+
+
+def refresh(
+    source: SourceOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Scan even while the market is closed.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If a scan is running, wait for it instead (exit 0/1).")
+    ] = False,
+) -> None:
+    """Scan the watchlist and publish the results (for cron): silent unless it fails."""
+    from wheelscan.cli.scan_outcome import run_or_wait
+    from wheelscan.core.models import Criteria
+    from wheelscan.lifecycle import WATCHLIST, ScanSettings
+    from wheelscan.watchlist import default_symbols
+
+    log_to_file()
+    log = logging.getLogger("wheelscan.refresh")
+    settings = ScanSettings(source=source or "yahoo", criteria=Criteria(), allow_closed=force)
+    try:
+        outcome = run_or_wait(default_symbols(), WATCHLIST, settings, wait=wait)
+    except Exception:
+        log.exception("refresh broke")
+        raise
+    for symbol, reason in ((outcome.document or {}).get("scan") or {}).get("errors", {}).items():
+        log.warning("%s: %s", symbol, reason)
+    log.info("refresh: %s (exit %d)", outcome.message, outcome.exit_code)
+    if outcome.exit_code:
+        hint = "; use --wait to wait for it" if outcome.locked else ""
+        typer.echo(f"wheelscan refresh: {outcome.message}{hint}", err=True)
+        raise typer.Exit(outcome.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(refresh)
