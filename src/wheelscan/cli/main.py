@@ -43,11 +43,12 @@ def main(
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import refresh_cmd, scan_cmd, store_cmds
+    from wheelscan.cli import refresh_cmd, scan_cmd, store_cmds, tui_cmd
 
     scan_cmd.register(app)
     refresh_cmd.register(app)
     store_cmds.register(app)
+    tui_cmd.register(app)
 
 
 _register_commands()

@@ -1,0 +1,523 @@
+"""The wheelscan terminal app (SPEC 8).
+
+Threads do the blocking work — reading the store, asking the exchange calendar,
+running a scan through the lifecycle (lock, progress, publishing) — and only
+post messages; the handlers here own the state and the widgets. The event loop
+never waits on the disk or the network.
+
+Three modes: idle (the published results), scanning (the app's own scan, its
+tickers streamed into the tree as they finish) and watching (another process
+holds the lock: its progress and partial results are polled from the store
+about once a second with chained timers, and the results reload when it ends).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Tree
+
+from wheelscan.core.models import (
+    ScanStarted,
+    TickerFailed,
+    TickerFinished,
+    TickerStarted,
+)
+from wheelscan.lifecycle import ScanSettings
+from wheelscan.tui.export import ExportFormat, write_export
+from wheelscan.tui.formatting import age, criteria_summary
+from wheelscan.tui.messages import (
+    ExportWritten,
+    MarketChecked,
+    ResultsLoaded,
+    ScanCrashed,
+    ScanEnded,
+    ScanEventPosted,
+    ScanRefused,
+    WatchPolled,
+)
+from wheelscan.tui.model import ResultsBook, ResultsFilter
+from wheelscan.tui.widgets import (
+    ColumnHeader,
+    DetailPanel,
+    ExportDialog,
+    NodeRef,
+    ResultsTree,
+    ScanProgress,
+    StatusLine,
+)
+
+Mode = Literal["idle", "scanning", "watching"]
+
+WATCH_POLL_S = 1.0
+MARKET_CHECK_S = 300.0
+TICK_S = 1.0
+SEVERITIES = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}
+
+
+def _parse_times(times: dict[str, str]) -> dict[str, datetime]:
+    parsed = {}
+    for symbol, text in times.items():
+        try:
+            parsed[symbol] = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+    return parsed
+
+
+def _result_times(results: dict[str, Any]) -> dict[str, datetime]:
+    return _parse_times({s: r.get("as_of") for s, r in results.items() if isinstance(r, dict)})
+
+
+class WheelscanApp(App[None]):
+    """Cached results on start, `s` to scan, live progress, a tree of candidates."""
+
+    TITLE = "wheelscan"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "scan", "Scan"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("r", "reload", "Reload"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("e", "export", "Export"),
+        Binding("d", "toggle_details", "Details panel", show=False),
+        Binding("escape", "close_panels", "Close", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: ScanSettings | None = None,
+        *,
+        symbols: list[str] | None = None,
+        store_dir: Path | None = None,
+        export_dir: Path | None = None,
+        check_market: bool = True,
+    ) -> None:
+        """`symbols` None scans the watchlist (read in the scan's thread)."""
+        super().__init__()
+        self.settings = settings or ScanSettings()
+        self.source = self.settings.source
+        self.criteria = self.settings.criteria
+        self.symbols = symbols
+        self.store_dir = store_dir
+        self.export_dir = export_dir
+        self.check_market_hours = check_market
+        self.book = ResultsBook()
+        self.filter = ResultsFilter()
+        self.mode: Mode = "idle"
+        self.stop_event = threading.Event()
+        self.market_text: Text = Text("market: checking…", style="dim")
+        self.data_time: datetime | None = None
+        self.scan_title = ""
+        self.scan_started = 0.0
+        self.done = self.total = self.candidates = self.errors = 0
+        self.watched_scan_id: str | None = None
+        self.last_outcome: Any = None
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield StatusLine(id="status")
+        yield ScanProgress(id="progress")
+        with Horizontal(id="main"):
+            with Vertical(id="results"):
+                yield ColumnHeader(id="columns")
+                yield ResultsTree(id="tree")
+            yield DetailPanel(id="details")
+        yield Input(placeholder="ticker (e.g. AAP) or minimum annualized % (e.g. 40)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"source: {self.source}"
+        self.query_one("#progress").display = False
+        self.query_one("#filter").display = False
+        self.query_one("#details").display = False
+        self.query_one(ResultsTree).focus()
+        self.refresh_status()
+        self.load_results()
+        if self.check_market_hours:
+            self.check_market()
+            self.set_interval(MARKET_CHECK_S, self.check_market)
+        self.set_interval(TICK_S, self.tick)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Scan", "Scan the watchlist now (s)", self.action_scan)
+        yield SystemCommand("Cancel scan", "Stop the running scan (c)", self.action_cancel)
+        yield SystemCommand("Reload", "Reload the results from the store (r)", self.action_reload)
+        yield SystemCommand("Filter", "Filter by ticker or minimum return (/)", self.action_filter)
+        yield SystemCommand(
+            "Export", "Export the visible results to CSV or JSON (e)", self.action_export
+        )
+        yield SystemCommand(
+            "Details", "Show or hide the detail panel (enter, d)", self.action_toggle_details
+        )
+
+    # -- background work: every blocking call lives in a thread worker --------------
+
+    def _store(self) -> Any:
+        from wheelscan.store import Store
+
+        return Store(self.store_dir)
+
+    @work(thread=True, group="store", exclusive=True, exit_on_error=False)
+    def load_results(self) -> None:
+        store = self._store()
+        try:
+            published = store.read_results()
+            status = store.read_status()
+        finally:
+            store.close()
+        self.post_message(ResultsLoaded(published, status))
+
+    @work(thread=True, group="market", exclusive=True, exit_on_error=False)
+    def check_market(self) -> None:
+        from wheelscan.market import market_state
+
+        try:
+            self.post_message(MarketChecked(market_state()))
+        except Exception as error:
+            self.post_message(MarketChecked(None, f"{type(error).__name__}: {error}"))
+
+    @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
+    def run_scan(self, stop: threading.Event) -> None:
+        """The app's own watchlist scan: the lifecycle takes the lock, we relay its events."""
+        from wheelscan.lifecycle import WATCHLIST, run_scan
+        from wheelscan.watchlist import default_symbols
+
+        try:
+            outcome = run_scan(
+                self.symbols if self.symbols is not None else default_symbols(),
+                kind=WATCHLIST,
+                settings=self.settings,
+                on_event=lambda event: self.post_message(ScanEventPosted(event)),
+                stop=stop,
+                store=self._store(),
+            )
+        except Exception as error:
+            self.post_message(ScanCrashed(f"{type(error).__name__}: {error}"))
+            return
+        if outcome.locked:
+            self.post_message(ScanRefused(outcome.holder))
+        else:
+            self.post_message(ScanEnded(outcome))
+
+    @work(thread=True, group="watch", exclusive=True, exit_on_error=False)
+    def poll_watched_scan(self) -> None:
+        store = self._store()
+        try:
+            status = store.read_status()
+        finally:
+            store.close()
+        self.post_message(WatchPolled(status))
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def write_export_file(self, kind: ExportFormat) -> None:
+        rows = self.book.visible(self.filter)
+        try:
+            path = write_export(rows, self.filter, kind, self.export_dir or Path.cwd())
+        except OSError as error:
+            self.post_message(ExportWritten(None, f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(ExportWritten(path))
+
+    # -- what the workers report --------------------------------------------------
+
+    @on(ResultsLoaded)
+    def show_loaded(self, message: ResultsLoaded) -> None:
+        published, status = message.published, message.status
+        if published.warning:
+            self.notify(published.warning, title="Store", severity="warning")
+        self.data_time = published.published_at
+        self.book.load(published.results, _parse_times(published.scan_times))
+        if self.mode == "idle" and status.lock is not None and status.warning is None:
+            self.start_watching(status.lock)
+        self.refresh_tree()
+        self.refresh_status()
+
+    @on(MarketChecked)
+    def show_market(self, message: MarketChecked) -> None:
+        if message.state is None:
+            self.market_text = Text("market: unknown", style="dim")
+        else:
+            text = message.state.describe()
+            self.market_text = Text(text, style="green" if message.state.is_open else "yellow")
+        self.refresh_status()
+
+    @on(ScanEventPosted)
+    def apply_scan_event(self, message: ScanEventPosted) -> None:
+        event = message.event
+        tree = self.query_one(ResultsTree)
+        if isinstance(event, ScanStarted):
+            self.total = event.total
+        elif isinstance(event, TickerStarted):
+            tree.mark_scanning(event.symbol, self.book.rows.get(event.symbol), True)
+        elif isinstance(event, TickerFinished):
+            result = event.result
+            failures = result.expiration_errors
+            error = "; ".join(f"{d}: {r}" for d, r in failures.items()) if failures else None
+            self.book.finished(event.symbol, result.to_json(), datetime.now(UTC), error)
+            self.candidates += len(result.candidates)
+            self.errors += bool(error)
+            tree.scanning.discard(event.symbol)
+            self.refresh_ticker(event.symbol)
+        elif isinstance(event, TickerFailed):
+            self.book.failed(event.symbol, event.reason)
+            self.errors += 1
+            tree.scanning.discard(event.symbol)
+            self.refresh_ticker(event.symbol)
+        if isinstance(event, TickerFinished | TickerFailed):
+            self.done, self.total = event.done, event.total
+        self.refresh_progress()
+
+    @on(ScanRefused)
+    def watch_instead(self, message: ScanRefused) -> None:
+        """Another process took the lock first: watch its scan instead of failing."""
+        self.query_one(ResultsTree).clear_scanning(self.book.rows)
+        self.start_watching(message.holder)
+
+    @on(ScanEnded)
+    def scan_ended(self, message: ScanEnded) -> None:
+        outcome = message.outcome
+        self.last_outcome = outcome
+        self.end_scan_mode()
+        state = str(outcome.state)
+        severity = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}.get(
+            state, "information"
+        )
+        text = outcome.message or state.title()
+        self.notify(text, title=f"Scan {state.lower()}", severity=severity)  # type: ignore[arg-type]
+        self.load_results()
+
+    @on(ScanCrashed)
+    def scan_crashed(self, message: ScanCrashed) -> None:
+        self.end_scan_mode()
+        self.notify(message.error, title="Scan failed", severity="error", timeout=10)
+        self.load_results()
+
+    @on(WatchPolled)
+    def follow_watched_scan(self, message: WatchPolled) -> None:
+        if self.mode != "watching":
+            return
+        status = message.status
+        lock, progress = status.lock, status.progress
+        if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
+            self.done, self.total = progress.done, progress.total
+            self.candidates, self.errors = progress.candidates, len(progress.errors)
+            changed = self.book.overlay(
+                progress.results, _result_times(progress.results), progress.errors
+            )
+            for symbol in changed:
+                self.refresh_ticker(symbol)
+            self.refresh_progress()
+        if lock is None:
+            self.end_scan_mode()
+            if progress is not None and progress.scan_id == self.watched_scan_id:
+                state = progress.state
+                text = progress.message or f"The other process's scan: {state.lower()}"
+                self.notify(text, title=f"Scan {state.lower()}")
+            else:
+                self.notify("The other process's scan is over.", title="Scan")
+            self.load_results()
+            return
+        self.watched_scan_id = lock.scan_id
+        self.set_timer(WATCH_POLL_S, self.poll_watched_scan)
+
+    @on(ExportWritten)
+    def export_written(self, message: ExportWritten) -> None:
+        if message.path is None:
+            self.notify(f"Export failed: {message.error}", severity="error")
+        else:
+            self.notify(f"Exported to {message.path}", title="Export")
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_scan(self) -> None:
+        if self.mode == "scanning":
+            self.notify("A scan is already running.", title="Scan")
+            return
+        if self.mode == "watching":
+            self.notify("Another process is scanning; showing its progress.", title="Scan")
+            return
+        self.mode = "scanning"
+        self.stop_event = threading.Event()
+        self.scan_title = f"Scanning the watchlist ({self.source})"
+        self.show_progress(True)
+        self.run_scan(self.stop_event)
+
+    def action_cancel(self) -> None:
+        if self.mode == "scanning":
+            self.stop_event.set()
+            self.scan_title = "Cancelling…"
+            self.refresh_progress()
+        elif self.mode == "watching":
+            self.notify("That scan belongs to another process; it cannot be cancelled here.")
+        else:
+            self.notify("No scan is running.")
+
+    def action_reload(self) -> None:
+        self.load_results()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.value = self.filter.text
+        field.focus()
+
+    def action_export(self) -> None:
+        rows = self.book.visible(self.filter)
+        count = sum(len(row.candidates) for row in rows)
+        summary = f"{len(rows)} tickers, {count} candidates"
+        if self.filter.active:
+            summary += f" (filter: {self.filter.describe()})"
+
+        def chosen(kind: str | None) -> None:
+            if kind in ("csv", "json"):
+                self.write_export_file(kind)  # type: ignore[arg-type]
+
+        self.push_screen(ExportDialog(summary), chosen)
+
+    def action_toggle_details(self) -> None:
+        panel = self.query_one(DetailPanel)
+        panel.display = not panel.display
+        self.refresh_details()
+
+    def action_close_panels(self) -> None:
+        self.query_one(DetailPanel).display = False
+        self.query_one(ResultsTree).focus()
+
+    async def action_quit(self) -> None:
+        self.stop_event.set()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.stop_event.set()
+
+    # -- filter input and tree events ---------------------------------------------------
+
+    @on(Input.Submitted, "#filter")
+    def apply_filter(self, event: Input.Submitted) -> None:
+        self.filter = ResultsFilter.parse(event.value)
+        self.close_filter()
+        self.refresh_tree()
+        self.refresh_status()
+
+    def on_key(self, event: Any) -> None:
+        field = self.query_one("#filter", Input)
+        if event.key == "escape" and field.has_focus:
+            event.stop()
+            self.close_filter()
+
+    def close_filter(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(ResultsTree).focus()
+
+    @on(Tree.NodeSelected, "#tree")
+    def open_details(self, event: Tree.NodeSelected[NodeRef]) -> None:
+        node = event.node
+        if node.data is not None and node.data.contract is None:
+            node.toggle()
+        else:
+            self.query_one(DetailPanel).display = True
+        self.refresh_details()
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def follow_highlight(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        self.refresh_details()
+
+    # -- rendering ----------------------------------------------------------------
+
+    def refresh_tree(self) -> None:
+        self.query_one(ResultsTree).show_rows(self.book.visible(self.filter))
+        self.refresh_details()
+
+    def refresh_ticker(self, symbol: str) -> None:
+        """One ticker changed: update its node alone (or drop it if the filter hides it)."""
+        tree = self.query_one(ResultsTree)
+        row = self.book.rows.get(symbol)
+        shown = self.filter.apply(row) if row is not None else None
+        if shown is None:
+            tree.show_rows(self.book.visible(self.filter))
+        else:
+            tree.show_row(shown)
+        self.refresh_details()
+
+    def refresh_details(self) -> None:
+        panel = self.query_one(DetailPanel)
+        if not panel.display:
+            return
+        node = self.query_one(ResultsTree).cursor_node
+        ref = node.data if node is not None else None
+        row = self.book.rows.get(ref.symbol) if ref is not None else None
+        panel.show(ref, row)
+
+    def refresh_status(self) -> None:
+        self.query_one(StatusLine).show(
+            self.market_text,
+            age(self.data_time),
+            criteria_summary(self.criteria),
+            self.filter.describe() if self.filter.active else "",
+        )
+
+    def show_progress(self, visible: bool) -> None:
+        if visible:
+            self.scan_started = time.monotonic()
+            self.done = self.total = self.candidates = self.errors = 0
+        self.query_one(ScanProgress).display = visible
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        if self.mode == "idle":
+            return
+        self.query_one(ScanProgress).show(
+            self.scan_title,
+            self.done,
+            self.total,
+            self.candidates,
+            self.errors,
+            time.monotonic() - self.scan_started,
+        )
+
+    def start_watching(self, lock: Any) -> None:
+        """Show another process's scan (its lock holder), polling the store until it ends."""
+        self.mode = "watching"
+        self.show_progress(True)
+        if lock is None:
+            self.watched_scan_id = None
+            self.scan_title = "Watching another process's scan"
+        else:
+            self.watched_scan_id = lock.scan_id
+            stale = f" (stale: {lock.stale_reason})" if lock.stale else ""
+            self.scan_title = (
+                f"Watching a {lock.kind or 'watchlist'} scan by pid {lock.pid} "
+                f"on {lock.host}{stale}"
+            )
+            self.notify(
+                f"Another process (pid {lock.pid}) is scanning; showing its progress.",
+                title="Scan in progress",
+            )
+        self.refresh_progress()
+        self.poll_watched_scan()
+
+    def end_scan_mode(self) -> None:
+        self.mode = "idle"
+        self.watched_scan_id = None
+        self.query_one(ResultsTree).clear_scanning(self.book.rows)
+        self.show_progress(False)
+
+    def tick(self) -> None:
+        self.refresh_progress()
+        self.refresh_status()
