@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from wheelscan import __version__
 from wheelscan.cli.exit_codes import ExitCode
@@ -13,8 +15,22 @@ from wheelscan.core.errors import InputError
 
 DEBUG_ENV = "WHEELSCAN_DEBUG"
 
+
+class _InputErrorsExit2(TyperGroup):
+    """Bad input from any command becomes one line on stderr and exit 2, inside the app,
+    so typer's CliRunner sees what a user sees."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            typer.echo(f"wheelscan: error: {error}", err=True)
+            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+
+
 app = typer.Typer(
     name="wheelscan",
+    cls=_InputErrorsExit2,
     help="Find cash-secured puts worth selling on your watchlist.",
     no_args_is_help=False,
     add_completion=False,
@@ -43,12 +59,14 @@ def main(
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import refresh_cmd, scan_cmd, store_cmds, tui_cmd
+    from wheelscan.cli import config_cmd, refresh_cmd, scan_cmd, store_cmds, tui_cmd, watchlist_cmd
 
     scan_cmd.register(app)
     refresh_cmd.register(app)
     store_cmds.register(app)
     tui_cmd.register(app)
+    config_cmd.register(app)
+    watchlist_cmd.register(app)
 
 
 _register_commands()

@@ -10,7 +10,7 @@ from wheelscan.core.symbols import normalize_symbols
 
 SourceOption = Annotated[
     str | None,
-    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: yahoo)."),
+    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: config, else yahoo)."),
 ]
 
 
@@ -43,15 +43,19 @@ def scan(
     from wheelscan.cli.options import CriteriaOptions
     from wheelscan.cli.render import ScanProgress
     from wheelscan.cli.scan_outcome import report, run_or_wait
-    from wheelscan.core.models import Criteria
-    from wheelscan.lifecycle import ScanSettings
-    from wheelscan.watchlist import default_symbols
+    from wheelscan.config import effective_settings
+    from wheelscan.watchlist import WatchlistError, load_watchlist
 
-    options = CriteriaOptions(weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate)
-    criteria = options.apply(Criteria())
-    symbols = normalize_symbols(tickers) if tickers else default_symbols()
+    options = CriteriaOptions(
+        weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate
+    )
+    config = effective_settings(options, source=source, allow_closed=force)
+    watchlist = load_watchlist()
+    symbols = normalize_symbols(tickers) if tickers else watchlist.active_symbols()
+    if not symbols:
+        raise WatchlistError("no active symbols on the watchlist: `wheelscan watchlist enable SYM`")
     kind = "adhoc" if tickers else "watchlist"
-    settings = ScanSettings(source=source or "yahoo", criteria=criteria, allow_closed=force)
+    settings = config.scan_settings(intrinsic_values=watchlist.intrinsic_values())
     with ScanProgress(total=len(symbols)) as progress:
         outcome = run_or_wait(symbols, kind, settings, wait=wait, on_event=progress.on_event)
     report(outcome, as_json=as_json)
