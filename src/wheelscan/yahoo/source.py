@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,12 +27,14 @@ from wheelscan.core.models import PutChain, Underlying
 from wheelscan.core.pricing import NEW_YORK
 from wheelscan.paths import private_dir, yfinance_cache_dir
 from wheelscan.yahoo.transports import (
+    OPTIONS_PATH,
     DemoTransport,
     SnapshotTransport,
     YahooStandIn,
     offline_session,
 )
 
+T = TypeVar("T")
 SNAPSHOT_PREFIX = "snapshot:"
 YAHOO_RATE_LIMIT_PER_S = 20.0
 SOURCE_NAMES = ("yahoo", "demo", "snapshot:DIR")
@@ -52,10 +55,25 @@ _TRANSIENT_NAMES = {
 
 _activate_lock = threading.Lock()
 _active_session: object | None = None
+_options_status = threading.local()
 
 
 class SourceError(Exception):
     """A ticker that cannot be scanned, whatever the retries (unknown symbol, no options)."""
+
+
+class YahooAnswerError(SourceError):
+    """Yahoo answered an options request with an error status or a body that is not a chain.
+
+    yfinance hides both: an error status with a JSON body reads as "no options" (like an
+    unknown symbol), an HTML page or a cut-off body as a bare JSONDecodeError. The status
+    is recorded per thread by `_record_options_status`, so the reason can name it and the
+    engine can retry what a retry may fix (401 bad crumb, 429, 5xx, a cut-off body).
+    """
+
+    def __init__(self, message: str, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class SourceSpecError(InputError):
@@ -70,7 +88,55 @@ def is_transient(error: BaseException) -> bool:
     """Worth a retry: rate limits, timeouts, dropped connections, an HTML error page."""
     if is_rate_limit(error) or isinstance(error, TimeoutError | ConnectionError):
         return True
+    if isinstance(error, YahooAnswerError):
+        return error.transient
     return any(cls.__name__ in _TRANSIENT_NAMES for cls in type(error).__mro__)
+
+
+def _record_options_status(session: Any) -> Any:
+    """Wrap `session.get` to note, per thread, the HTTP status of each options response.
+
+    Both backends yfinance accepts (requests, curl_cffi) route its calls through
+    `session.get`; neither offers a response hook that works for both.
+    """
+    plain_get = session.get
+
+    def get(url: str, *args: Any, **kwargs: Any) -> Any:
+        response = plain_get(url, *args, **kwargs)
+        if OPTIONS_PATH in str(url):
+            _options_status.code = response.status_code
+        return response
+
+    session.get = get
+    return session
+
+
+def _http_failure(what: str) -> YahooAnswerError | None:
+    """The error for an options request whose last response had an error status."""
+    status = getattr(_options_status, "code", 200)
+    if status < 400:
+        return None
+    transient = status in (401, 403, 408, 429) or status >= 500
+    return YahooAnswerError(f"HTTP {status} from Yahoo for {what}", transient)
+
+
+def _options_call(what: str, call: Callable[[], T]) -> T:
+    """Run one yfinance options call; turn what it hides or garbles into YahooAnswerError."""
+    _options_status.code = 200
+    try:
+        return call()
+    except ValueError as error:
+        if type(error).__name__ != "JSONDecodeError":
+            raise
+        failure = _http_failure(what)
+        raise failure or YahooAnswerError(
+            f"Yahoo's answer for {what} is not JSON (cut short, or an HTML page)", True
+        ) from error
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        raise YahooAnswerError(
+            f"unexpected answer shape from Yahoo for {what} ({type(error).__name__}: {error})",
+            False,
+        ) from error
 
 
 @dataclass
@@ -138,7 +204,8 @@ class YahooSource:
         self.name = name
         self.transport = transport
         self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
-        self.session: object = offline_session(transport) if transport else yf.data.new_session()
+        session = offline_session(transport) if transport else yf.data.new_session()
+        self.session: object = _record_options_status(session)
 
     def activate(self) -> None:
         """Point yfinance's process-wide data object at this source's session.
@@ -153,16 +220,22 @@ class YahooSource:
                 return
             yf.set_tz_cache_location(str(private_dir(yfinance_cache_dir())))
             type(YfData)._instances.pop(YfData, None)
-            YfData(session=self.session)
+            data = YfData(session=self.session)
+            if self.transport is not None:
+                # The stand-ins set no cookie (see transports.py), so yfinance would redo
+                # its cookie dance before every request: a cookie-cache lookup in SQLite
+                # and a fetch, under a lock that serialises all threads. Mark the cookie
+                # handled, in memory only, as yfinance's own csrf path does.
+                data._cookie = True
             _active_session = self.session
 
     def fetch_nearest(self, symbol: str) -> NearestChain:
         """The no-date request: quote, expirations and the nearest expiration's puts."""
         ticker = yf.Ticker(symbol, session=self.session)
         fetched_at = datetime.now(UTC)
-        options = ticker.option_chain()
+        options = _options_call(symbol, ticker.option_chain)
         if options.puts is None or not options.underlying:
-            raise SourceError("no options listed (unknown symbol?)")
+            raise _http_failure(symbol) or SourceError("no options listed (unknown symbol?)")
         expirations = list(ticker.options)
         if not expirations:
             raise SourceError("no expirations listed")
@@ -177,9 +250,9 @@ class YahooSource:
     @staticmethod
     def fetch_expiration(ticker: yf.Ticker, expiration: str) -> PutChain:
         """One dated request: the puts of `expiration` (YYYY-MM-DD)."""
-        options = ticker.option_chain(expiration)
+        options = _options_call(expiration, lambda: ticker.option_chain(expiration))
         if options.puts is None:
-            raise SourceError(f"no chain for {expiration}")
+            raise _http_failure(expiration) or SourceError(f"no chain for {expiration}")
         return put_chain_from_frame(options.puts, expiration)
 
 

@@ -145,6 +145,73 @@ class DemoTransport(YahooStandIn):
 def offline_session(transport: YahooStandIn) -> requests.Session:
     """A requests session whose every https request goes to `transport`."""
     session = requests.Session()
+    # Nothing leaves the process: skip requests' per-request proxy and netrc lookups.
+    session.trust_env = False
     session.mount("https://", transport)
     session.mount("http://", transport)
     return session
+
+
+class SnapshotWriter:
+    """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2.
+
+    Only a validated symbol (core.symbols) and a non-negative epoch make a file
+    name, and the resolved path must sit directly in the directory, so nothing
+    a URL carries can write elsewhere. Only bodies that are Yahoo options JSON
+    are kept (an HTML error page is not a response worth replaying).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory.resolve()
+        self._lock = threading.Lock()
+        self.written: list[Path] = []
+
+    def path_for(self, symbol: str, epoch: int | None) -> Path:
+        from wheelscan.core.symbols import SymbolError, normalize_symbol
+
+        if normalize_symbol(symbol) != symbol:
+            raise SymbolError(f"refusing to record {symbol!r}: not a normalized symbol")
+        if epoch is not None and epoch < 0:
+            raise ValueError(f"refusing to record {symbol} with a malformed date")
+        path = (self.directory / snapshot_file_name(symbol, epoch)).resolve()
+        if path.parent != self.directory:
+            raise SymbolError(f"refusing to record {symbol!r} outside {self.directory}")
+        return path
+
+    def record(self, symbol: str, epoch: int | None, body: bytes) -> Path | None:
+        """Write one response; None when the body is not Yahoo options JSON."""
+        from wheelscan.files import atomic_write_bytes
+
+        path = self.path_for(symbol, epoch)
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(parsed, dict) or "optionChain" not in parsed:
+            return None
+        atomic_write_bytes(path, body, mode=0o644)
+        with self._lock:
+            self.written.append(path)
+        return path
+
+
+class RecordingTransport(YahooStandIn):
+    """Passes every request to `inner` and saves each successful options response."""
+
+    def __init__(self, inner: YahooStandIn, writer: SnapshotWriter) -> None:
+        super().__init__()
+        self.inner = inner
+        self.writer = writer
+
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:
+        response = self.inner.send(request, *args, **kwargs)
+        wanted = options_request(request.url or "")
+        if wanted is not None:
+            with self._lock:
+                self.options_requests.append(wanted)
+            if response.status_code == 200:
+                self.writer.record(*wanted, response.content)
+        return response
