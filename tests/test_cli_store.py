@@ -1,0 +1,126 @@
+"""`status`, `results`, `history`, `cache clear` as a user runs them, and their imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.engine")
+PROBE = """
+import json, sys
+sys.argv = ["wheelscan", *sys.argv[1:]]
+from wheelscan.cli.main import run
+try:
+    run()
+except SystemExit as exit:
+    code = exit.code
+heavy = [m for m in {heavy!r} if m in sys.modules]
+print(json.dumps({{"heavy": heavy, "code": code}}), file=sys.stderr)
+"""
+
+
+def wheelscan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wheelscan", *args],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One WHEELSCAN_HOME with a published demo watchlist scan and an ad-hoc scan."""
+    home = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "WHEELSCAN_HOME": str(home)}
+    env.pop("WHEELSCAN_DEMO_LATENCY", None)
+    for args in (["refresh", "--source", "demo"], ["scan", "ZZZZ", "--source", "demo"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "wheelscan", *args], capture_output=True, text=True,
+            timeout=120, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        if args[0] == "refresh":
+            assert done.stdout == "" and done.stderr == ""
+    return home
+
+
+@pytest.fixture
+def home(published: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(published))
+    return published
+
+
+@pytest.mark.parametrize("args", [["status", "--json"], ["results", "--json"], ["results"]])
+def test_readers_never_import_the_heavy_libraries(home: Path, args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    probe = json.loads(done.stderr.strip().splitlines()[-1])
+    assert probe["code"] in (0, None), done.stderr
+    assert probe["heavy"] == []
+
+
+def test_results_json_is_the_published_document_with_its_age(home: Path) -> None:
+    done = wheelscan("results", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["schema"] == 1
+    assert document["scan"]["kind"] == "watchlist" and document["scan"]["state"] == "SUCCEEDED"
+    assert "ZZZZ" not in document["results"], "ad-hoc scans are never published"
+    assert len(document["results"]) > 10
+    assert document["stale"] is False and 0 <= document["age_s"] < 600
+    assert document["ttl_minutes"] == 45
+    one = json.loads(wheelscan("results", "--json", "aapl").stdout)
+    assert list(one["results"]) == ["AAPL"]
+    assert wheelscan("results", "A/B").returncode == 2
+
+
+def test_status_and_history_describe_the_scans(home: Path) -> None:
+    status = json.loads(wheelscan("status", "--json").stdout)
+    assert status["running"] is False and status["lock"] is None
+    assert status["progress"]["kind"] == "adhoc" and status["progress"]["state"] == "SUCCEEDED"
+    assert status["last_run"].startswith("Scan completed at")
+    text = wheelscan("status").stdout
+    assert "No scan running." in text and "Last run: Scan completed" in text
+    history = json.loads(wheelscan("history", "--json").stdout)
+    assert [h["kind"] for h in history] == ["adhoc", "watchlist"]
+    assert {"id", "state", "started_at", "finished_at", "duration_s", "tickers", "candidates",
+            "errors", "criteria"} <= set(history[0])  # fmt: skip
+
+
+def test_refresh_logs_privately(home: Path) -> None:
+    log = home / "logs" / "wheelscan.log"
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+    assert "SUCCEEDED" in log.read_text()
+
+
+def test_readers_on_a_corrupted_cache_say_so_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "cache.db").write_bytes(b"garbage" * 1000)
+    for args in (["results"], ["status", "--json"], ["history"]):
+        done = wheelscan(*args)
+        assert done.returncode == 0
+        assert "Traceback" not in done.stderr
+        assert done.stderr.count("\n") == 1 and "corrupted" in done.stderr
+    cleared = wheelscan("cache", "clear")
+    assert cleared.returncode == 0 and "removed" in cleared.stdout
+    assert wheelscan("results").stderr == ""
+
+
+def test_cache_clear_empties_the_store(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    assert wheelscan("scan", "KO", "--source", "demo").returncode == 0
+    assert json.loads(wheelscan("history", "--json").stdout)
+    done = wheelscan("cache", "clear")
+    assert done.returncode == 0 and "Cleared" in done.stdout
+    assert json.loads(wheelscan("history", "--json").stdout) == []
+    assert "No results yet" in wheelscan("results").stdout
