@@ -59,7 +59,15 @@ def main(
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import config_cmd, refresh_cmd, scan_cmd, store_cmds, tui_cmd, watchlist_cmd
+    from wheelscan.cli import (
+        config_cmd,
+        refresh_cmd,
+        scan_cmd,
+        snapshot_cmd,
+        store_cmds,
+        tui_cmd,
+        watchlist_cmd,
+    )
 
     scan_cmd.register(app)
     refresh_cmd.register(app)
@@ -67,6 +75,7 @@ def _register_commands() -> None:
     tui_cmd.register(app)
     config_cmd.register(app)
     watchlist_cmd.register(app)
+    snapshot_cmd.register(app)
 
 
 _register_commands()

@@ -1,0 +1,96 @@
+"""`wheelscan snapshot record DIR [TICKERS…]`: a scan that saves every raw Yahoo response.
+
+The directory replays with `--source snapshot:DIR` to the same results. A
+recording is a capture, not a published scan: it does not take the scan lock,
+write the store, or wait for the market to open.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wheelscan.core.symbols import normalize_symbols
+
+snapshot_app = typer.Typer(
+    name="snapshot",
+    help="Record raw Yahoo responses for offline replay (--source snapshot:DIR).",
+    no_args_is_help=True,
+)
+
+
+@snapshot_app.command("record")
+def record(
+    directory: Annotated[Path, typer.Argument(help="Where to write the responses.")],
+    tickers: Annotated[
+        list[str] | None, typer.Argument(help="Symbols; default: the active watchlist.")
+    ] = None,
+    weeks: Annotated[int | None, typer.Option(help="Max DTE = 7 × weeks.")] = None,
+    min_dte: Annotated[int | None, typer.Option(help="Minimum days to expiry.")] = None,
+    max_dte: Annotated[int | None, typer.Option(help="Maximum days to expiry.")] = None,
+    min_return: Annotated[float | None, typer.Option(help="Minimum annualized return, %.")] = None,
+    max_delta: Annotated[float | None, typer.Option(help="Maximum |delta|, in (0, 1].")] = None,
+    min_oi: Annotated[int | None, typer.Option(help="Minimum open interest.")] = None,
+    max_spread: Annotated[float | None, typer.Option(help="Maximum spread, % of mid.")] = None,
+    rate: Annotated[float | None, typer.Option(help="Risk-free rate, %.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="What to record: yahoo (default), demo or snapshot:DIR.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the scan's JSON document.")
+    ] = False,
+) -> None:
+    """Scan (live by default) and write each options response to DIR as SPEC 1.2 lays out.
+
+    The DTE window decides which expirations are fetched, so replay with the same
+    or a narrower window.
+    """
+    from wheelscan.cli.options import CriteriaOptions
+    from wheelscan.cli.render import ScanProgress, print_document
+    from wheelscan.config import effective_settings
+    from wheelscan.core.document import scan_document
+    from wheelscan.core.errors import InputError
+    from wheelscan.core.models import ScanState
+    from wheelscan.engine import ScanEngine, run_scan
+    from wheelscan.watchlist import WatchlistError, load_watchlist
+    from wheelscan.yahoo.recording import recording_source
+
+    options = CriteriaOptions(
+        weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate
+    )
+    settings = effective_settings(options, source=source)
+    watchlist = load_watchlist()
+    symbols = normalize_symbols(tickers) if tickers else watchlist.active_symbols()
+    if not symbols:
+        raise WatchlistError("no active symbols on the watchlist: name the tickers to record")
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} exists and is not a directory")
+    yahoo, writer = recording_source(settings.source, directory)
+    engine = ScanEngine(yahoo, settings.engine_settings())
+    with ScanProgress(total=len(symbols)) as progress:
+        report = run_scan(
+            engine,
+            symbols,
+            settings.criteria,
+            intrinsic_values=watchlist.intrinsic_values(),
+            on_event=progress.on_event,
+        )
+    document = scan_document(report, uuid.uuid4().hex[:12], "adhoc")
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        print_document(document)
+        typer.echo(
+            f"recorded {len(writer.written)} responses in {writer.directory}: "
+            f"replay with --source snapshot:{writer.directory}"
+        )
+    if report.state is ScanState.FAILED:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(snapshot_app)
