@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +36,8 @@ class RedactSecrets(logging.Filter):
 
 def log_to_file() -> Path:
     """Attach a rotating, owner-only log file to the `wheelscan` logger; returns its path."""
+    from logging.handlers import RotatingFileHandler
+
     from wheelscan.paths import log_dir, private_dir
 
     path = private_dir(log_dir()) / LOG_FILE
