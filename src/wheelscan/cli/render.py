@@ -94,9 +94,31 @@ def candidates_table(document: dict[str, Any]) -> Table:
                 _pct(c["annualized_return_pct"]),
                 _pct(c["otm_pct"]),
                 "" if c["open_interest"] is None else str(c["open_interest"]),
-                c["badge"],
+                _BADGE_STYLE.get(c["badge"], c["badge"]),
             )
     return table
+
+
+_BADGE_STYLE = {"good": "[green]good[/green]", "high": "[yellow]high[/yellow]"}
+
+
+def valuation_lines(document: dict[str, Any]) -> list[str]:
+    """Per ticker with an intrinsic value: price, value, discount (value − price) / value."""
+    from wheelscan.core.valuation import discount_pct
+
+    lines = []
+    for symbol, result in document["results"].items():
+        value = result.get("intrinsic_value")
+        discount = discount_pct(result["underlying_price"], value)
+        if value is None or discount is None:
+            continue
+        badges = [c["badge"] for c in result["candidates"]]
+        tally = ", ".join(f"{badges.count(b)} {b}" for b in ("good", "high") if b in badges)
+        lines.append(
+            f"{symbol}: price {result['underlying_price']:.2f}, intrinsic value {value:.2f}, "
+            f"discount {discount:.1f}%" + (f" ({tally})" if tally else "")
+        )
+    return lines
 
 
 def print_document(document: dict[str, Any], console: Console | None = None) -> None:
@@ -107,6 +129,8 @@ def print_document(document: dict[str, Any], console: Console | None = None) -> 
     count = sum(len(r["candidates"]) for r in document["results"].values())
     if count:
         console.print(candidates_table(document))
+    for line in valuation_lines(document):
+        console.print(line, highlight=False, markup=False)
     console.print(
         f"{scan['state']}: {count} candidates from {scan['tickers_scanned']} tickers, "
         f"{scan['requests']} requests in {scan['duration_s']:.1f}s ({scan['source']})"

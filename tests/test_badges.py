@@ -1,0 +1,83 @@
+"""Intrinsic-value badges (SPEC 4) in the JSON document and the table, and the discount line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wheelscan.cli.main import app
+from wheelscan.cli.render import valuation_lines
+from wheelscan.core.valuation import badge_for, discount_pct
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("strike", "value", "badge"),
+    [
+        (100.0, 100.0, "good"),  # K equal to the value is good
+        (99.99, 100.0, "good"),
+        (100.01, 100.0, "high"),
+        (100.0, None, "n/a"),
+    ],
+)
+def test_badge_boundaries(strike: float, value: float | None, badge: str) -> None:
+    assert badge_for(strike, value) == badge
+
+
+def test_discount_is_value_minus_price_over_value() -> None:
+    assert discount_pct(180.0, 200.0) == pytest.approx(10.0)
+    assert discount_pct(220.0, 200.0) == pytest.approx(-10.0)
+    assert discount_pct(180.0, None) is None
+
+
+def scan_json(*args: str) -> dict:
+    result = runner.invoke(app, ["scan", *args, "--source", "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_every_candidate_carries_the_badge_of_its_watchlist_value(wheelscan_home: Path) -> None:
+    before = scan_json("AAPL")["results"]["AAPL"]
+    strikes = sorted({c["strike"] for c in before["candidates"]})
+    assert len(strikes) >= 2, "the demo gives several candidate strikes"
+    assert {c["badge"] for c in before["candidates"]} == {"n/a"}
+    value = strikes[len(strikes) // 2]  # exactly one candidate's strike: the boundary
+    assert runner.invoke(app, ["watchlist", "set-value", "aapl", str(value)]).exit_code == 0
+
+    after = scan_json("AAPL")["results"]["AAPL"]
+    assert after["intrinsic_value"] == value
+    badges = {c["strike"]: c["badge"] for c in after["candidates"]}
+    assert badges[value] == "good"
+    for strike, badge in badges.items():
+        assert badge == ("good" if strike <= value else "high")
+    assert set(badges.values()) == {"good", "high"}
+
+
+def test_the_table_shows_badges_and_a_discount_line(wheelscan_home: Path) -> None:
+    assert runner.invoke(app, ["watchlist", "set-value", "KO", "1000"]).exit_code == 0
+    result = runner.invoke(app, ["scan", "KO", "MSFT", "--source", "demo"])
+    assert result.exit_code == 0, result.output
+    document = scan_json("KO", "MSFT")
+    price = document["results"]["KO"]["underlying_price"]
+    discount = (1000 - price) / 1000 * 100
+    ko_lines = [line for line in result.stdout.splitlines() if line.startswith("KO: price")]
+    assert ko_lines == [
+        f"KO: price {price:.2f}, intrinsic value 1000.00, discount {discount:.1f}%"
+        f" ({len(document['results']['KO']['candidates'])} good)"
+    ]
+    assert not any(line.startswith("MSFT: price") for line in result.stdout.splitlines())
+    assert "good" in result.stdout and "n/a" in result.stdout
+
+
+def test_valuation_lines_skip_tickers_without_a_value() -> None:
+    document = {
+        "results": {
+            "A": {"underlying_price": 90.0, "intrinsic_value": 100.0, "candidates": []},
+            "B": {"underlying_price": 90.0, "intrinsic_value": None, "candidates": []},
+        }
+    }
+    assert valuation_lines(document) == ["A: price 90.00, intrinsic value 100.00, discount 10.0%"]
