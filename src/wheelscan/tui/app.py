@@ -13,6 +13,8 @@ about once a second with chained timers, and the results reload when it ends).
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -61,6 +63,7 @@ from wheelscan.tui.widgets import (
 Mode = Literal["idle", "scanning", "watching"]
 
 WATCH_POLL_S = 1.0
+IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
 SEVERITIES = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}
@@ -74,6 +77,11 @@ def _parse_times(times: dict[str, str]) -> dict[str, datetime]:
         except (TypeError, ValueError):
             continue
     return parsed
+
+
+def _foreign(lock: Any) -> bool:
+    """A scan lock held by another process (ours shows while our own scan winds down)."""
+    return lock is not None and (lock.pid, lock.host) != (os.getpid(), socket.gethostname())
 
 
 def _result_times(results: dict[str, Any]) -> dict[str, datetime]:
@@ -104,8 +112,13 @@ class WheelscanApp(App[None]):
         store_dir: Path | None = None,
         export_dir: Path | None = None,
         check_market: bool = True,
+        idle_poll_s: float | None = IDLE_POLL_S,
     ) -> None:
-        """`symbols` None scans the watchlist (read in the scan's thread)."""
+        """`symbols` None scans the watchlist (read in the scan's thread).
+
+        `idle_poll_s`: how often, while idle, to look for a scan another process
+        started (a cron refresh); None never looks (only at start and on reload).
+        """
         super().__init__()
         self.settings = settings or ScanSettings()
         self.source = self.settings.source
@@ -114,11 +127,13 @@ class WheelscanApp(App[None]):
         self.store_dir = store_dir
         self.export_dir = export_dir
         self.check_market_hours = check_market
+        self.idle_poll_s = idle_poll_s
         self.book = ResultsBook()
         self.filter = ResultsFilter()
         self.mode: Mode = "idle"
         self.stop_event = threading.Event()
-        self.market_text: Text = Text("market: checking…", style="dim")
+        self.market_text = Text("market: checking…" if check_market else "market: not checked")
+        self.market_text.stylize("dim")
         self.data_time: datetime | None = None
         self.scan_title = ""
         self.scan_started = 0.0
@@ -152,6 +167,8 @@ class WheelscanApp(App[None]):
             self.check_market()
             self.set_interval(MARKET_CHECK_S, self.check_market)
         self.set_interval(TICK_S, self.tick)
+        if self.idle_poll_s:
+            self.set_interval(self.idle_poll_s, self.look_for_other_scan)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -243,7 +260,7 @@ class WheelscanApp(App[None]):
             self.notify(published.warning, title="Store", severity="warning")
         self.data_time = published.published_at
         self.book.load(published.results, _parse_times(published.scan_times))
-        if self.mode == "idle" and status.lock is not None and status.warning is None:
+        if self.mode == "idle" and _foreign(status.lock):
             self.start_watching(status.lock)
         self.refresh_tree()
         self.refresh_status()
@@ -310,10 +327,13 @@ class WheelscanApp(App[None]):
 
     @on(WatchPolled)
     def follow_watched_scan(self, message: WatchPolled) -> None:
-        if self.mode != "watching":
-            return
         status = message.status
         lock, progress = status.lock, status.progress
+        if self.mode == "idle" and _foreign(lock):
+            self.start_watching(lock)
+            return
+        if self.mode != "watching":
+            return
         if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
             self.done, self.total = progress.done, progress.total
             self.candidates, self.errors = progress.candidates, len(progress.errors)
@@ -324,8 +344,9 @@ class WheelscanApp(App[None]):
                 self.refresh_ticker(symbol)
             self.refresh_progress()
         if lock is None:
+            watched = self.watched_scan_id
             self.end_scan_mode()
-            if progress is not None and progress.scan_id == self.watched_scan_id:
+            if progress is not None and progress.scan_id == watched:
                 state = progress.state
                 text = progress.message or f"The other process's scan: {state.lower()}"
                 self.notify(text, title=f"Scan {state.lower()}")
@@ -517,6 +538,10 @@ class WheelscanApp(App[None]):
         self.watched_scan_id = None
         self.query_one(ResultsTree).clear_scanning(self.book.rows)
         self.show_progress(False)
+
+    def look_for_other_scan(self) -> None:
+        if self.mode == "idle":
+            self.poll_watched_scan()
 
     def tick(self) -> None:
         self.refresh_progress()

@@ -1,0 +1,360 @@
+"""The terminal app under App.run_test(): real store, real demo scans, real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from textual.pilot import Pilot
+
+from wheelscan.core.models import ScanState
+from wheelscan.lifecycle import WATCHLIST, ScanSettings, run_scan
+from wheelscan.store import Store
+from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.widgets import DetailPanel, NodeRef, ResultsTree
+
+SEEDED = ["AAPL", "KO", "MSFT"]
+SCANNED = ["AAPL", "AMD", "AMZN", "BAC", "KO", "MSFT", "NVDA", "SPY"]
+SIZE = (120, 40)
+
+
+async def seed_store(symbols: list[str] = SEEDED) -> dict:
+    """Publish a real demo watchlist scan through the lifecycle; returns its results."""
+    settings = ScanSettings(source="demo")
+    outcome = await asyncio.to_thread(run_scan, symbols, kind=WATCHLIST, settings=settings)
+    assert outcome.state is ScanState.SUCCEEDED
+    return outcome.document["results"]
+
+
+def make_app(tmp_path: Path, symbols: list[str] = SCANNED, concurrency: int = 8) -> WheelscanApp:
+    return WheelscanApp(
+        ScanSettings(source="demo", concurrency=concurrency),
+        symbols=symbols,
+        export_dir=tmp_path,
+        check_market=False,
+        idle_poll_s=None,
+    )
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+def ticker_nodes(app: WheelscanApp) -> dict[str, object]:
+    tree = app.query_one(ResultsTree)
+    return {node.data.symbol: node for node in tree.root.children}
+
+
+def notifications(app: WheelscanApp) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def test_start_shows_the_cached_results(tmp_path: Path) -> None:
+    results = await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        nodes = ticker_nodes(app)
+        assert list(nodes) == SEEDED
+        for symbol, node in nodes.items():
+            candidates = results[symbol]["candidates"]
+            label = str(node.label)
+            assert label.startswith(symbol)
+            assert f"${results[symbol]['underlying_price']:,.2f}" in label
+            assert f"{len(candidates)} put" in label
+            best = max(c["annualized_return_pct"] for c in candidates)
+            assert re.search(rf"best\s+{best:.1f}%", label)
+            assert [leaf.data.contract for leaf in node.children] == [
+                c["contract"] for c in candidates
+            ]
+        assert "data just now" in str(app.query_one("#status").render())
+
+
+async def test_scan_streams_tickers_into_the_tree_before_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.05")
+    app = make_app(tmp_path, concurrency=1)
+    seen: list[tuple[int, int, int]] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert ticker_nodes(app) == {}
+        await pilot.press("s")
+        assert app.mode == "scanning"
+        bar = app.query_one("#scan-bar")
+        while app.mode == "scanning":
+            seen.append((app.done, len(ticker_nodes(app)), int(bar.progress)))
+            await pilot.pause(0.02)
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SCANNED))
+    partial = [s for s in seen if 0 < s[0] < len(SCANNED)]
+    assert partial, "no intermediate state was seen"
+    for done, nodes, progress in partial:
+        assert nodes == done
+        assert progress <= done
+    assert len({done for done, _, _ in partial}) >= 3
+    assert app.last_outcome.state is ScanState.SUCCEEDED
+    assert any("Scan succeeded" in text for text in notifications(app))
+    assert sorted(Store().read_results().results) == SCANNED
+
+
+async def test_cancel_mid_scan_keeps_the_previous_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded = await seed_store()
+    monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.1")
+    app = make_app(tmp_path, concurrency=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.done >= 2)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: app.mode == "idle")
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: list(ticker_nodes(app)) == SEEDED)
+        assert app.last_outcome.state is ScanState.CANCELLED
+        assert any("cancelled" in text for text in notifications(app))
+    store = Store()
+    assert store.lock_holder() is None
+    assert store.read_results().results == seeded
+
+
+async def test_a_scan_in_another_process_is_watched_then_reloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_store()
+    env = {**os.environ, "WHEELSCAN_DEMO_LATENCY": "0.25"}
+    command = [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"]
+    app = make_app(tmp_path)
+    app.idle_poll_s = 0.2
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        other = subprocess.Popen(command, env=env)
+        try:
+            await wait_until(pilot, lambda: app.mode == "watching", timeout=30)
+            await pilot.press("s")
+            assert app.mode == "watching"
+            await wait_until(pilot, lambda: app.done > 0 or app.mode == "idle", timeout=30)
+            partial_nodes = len(ticker_nodes(app))
+            await wait_until(pilot, lambda: app.mode == "idle", timeout=60)
+            assert other.wait(timeout=30) == 0
+        finally:
+            other.kill()
+        published = Store().read_results().results
+        await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
+        assert len(published) > len(SEEDED)
+        assert partial_nodes >= len(SEEDED)
+        assert any("Scan succeeded" in text for text in notifications(app)), notifications(app)
+
+
+HOLD_THE_LOCK = """
+import sys, time
+from wheelscan.store import Store
+store = Store()
+handle = store.acquire_lock("held-elsewhere", "watchlist", source="demo")
+print("locked" if handle else "busy", flush=True)
+sys.stdin.readline()
+store.release_lock(handle)
+"""
+
+
+async def test_scan_key_watches_when_another_process_holds_the_lock(tmp_path: Path) -> None:
+    await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_THE_LOCK],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout.readline().strip() == "locked"
+            assert app.mode == "idle"
+            await pilot.press("s")
+            await wait_until(pilot, lambda: app.mode == "watching")
+            assert f"pid {holder.pid}" in app.scan_title
+            await pilot.pause(0.3)
+            assert app.mode == "watching"
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            assert holder.wait(timeout=10) == 0
+        finally:
+            holder.kill()
+        await wait_until(pilot, lambda: app.mode == "idle")
+        assert list(ticker_nodes(app)) == SEEDED
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.mode == "idle" and app.last_outcome is not None)
+        assert app.last_outcome.state is ScanState.SUCCEEDED
+        await app.workers.wait_for_complete()
+
+
+async def test_start_while_another_process_scans_shows_its_progress(tmp_path: Path) -> None:
+    env = {**os.environ, "WHEELSCAN_DEMO_LATENCY": "0.25"}
+    command = [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"]
+    other = subprocess.Popen(command, env=env)
+    try:
+        store = Store()
+        deadline = time.monotonic() + 30
+        while store.lock_holder() is None:
+            assert time.monotonic() < deadline and other.poll() is None
+            time.sleep(0.05)
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.mode == "watching")
+            assert app.query_one("#progress").display
+            assert "Watching a watchlist scan by pid" in app.scan_title
+            await wait_until(pilot, lambda: len(ticker_nodes(app)) > 0 and app.mode == "watching")
+            await wait_until(pilot, lambda: app.mode == "idle", timeout=60)
+            assert other.wait(timeout=30) == 0
+            published = Store().read_results().results
+            await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
+    finally:
+        other.kill()
+
+
+async def test_filter_by_ticker_and_by_minimum_return(tmp_path: Path) -> None:
+    results = await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await pilot.press("slash", "k", "enter")
+        assert list(ticker_nodes(app)) == ["KO"]
+        await pilot.press("slash", "ctrl+u", *"60", "enter")
+        expected = {
+            symbol: [c["contract"] for c in r["candidates"] if c["annualized_return_pct"] >= 60]
+            for symbol, r in results.items()
+        }
+        expected = {s: contracts for s, contracts in expected.items() if contracts}
+        shown = {
+            s: [leaf.data.contract for leaf in n.children] for s, n in ticker_nodes(app).items()
+        }
+        assert shown == expected
+        assert "annualized ≥ 60%" in str(app.query_one("#status").render())
+        await pilot.press("slash", "ctrl+u", "enter")
+        assert list(ticker_nodes(app)) == SEEDED
+
+
+async def test_export_writes_the_visible_results(tmp_path: Path) -> None:
+    results = await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await pilot.press("slash", *"ms", "enter")
+        await pilot.press("e", "j")
+        await wait_until(pilot, lambda: any("Exported to" in t for t in notifications(app)))
+        await pilot.press("slash", "ctrl+u", "enter")
+        await pilot.press("e", "c")
+        await wait_until(pilot, lambda: len(list(tmp_path.glob("wheelscan-*"))) == 2)
+        await app.workers.wait_for_complete()
+    exported = json.loads(next(tmp_path.glob("wheelscan-*.json")).read_text())
+    assert exported["filter"] == "ms"
+    assert exported["results"] == {"MSFT": results["MSFT"]}
+    with next(tmp_path.glob("wheelscan-*.csv")).open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["ticker"], r["contract"]) for r in rows] == [
+        (symbol, c["contract"]) for symbol in SEEDED for c in results[symbol]["candidates"]
+    ]
+    first = results["AAPL"]["candidates"][0]
+    assert float(rows[0]["breakeven"]) == pytest.approx(first["breakeven"])
+    assert any(str(tmp_path) in text for text in notifications(app))
+
+
+async def test_details_show_every_figure_of_the_highlighted_contract(tmp_path: Path) -> None:
+    results = await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await pilot.press("enter", "down", "enter")
+        panel = app.query_one(DetailPanel)
+        assert panel.display
+        tree = app.query_one(ResultsTree)
+        first = results["AAPL"]["candidates"][0]
+        assert tree.cursor_node.data == NodeRef("AAPL", first["contract"])
+        text = _plain(panel)
+        for figure in (
+            first["contract"],
+            f"${first['collateral']:,.0f}",
+            f"${first['breakeven']:,.2f}",
+            f"{first['prob_otm'] * 100:.1f}%",
+            f"{first['delta']:.4f}",
+            f"{first['annualized_return_pct']:.1f}%",
+        ):
+            assert figure in text
+        await pilot.press("escape")
+        assert not panel.display
+        assert "AAPL" in tree.expanded_symbols
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        assert ticker_nodes(app)["AAPL"].is_expanded
+
+
+def _plain(widget: DetailPanel) -> str:
+    from rich.console import Console
+
+    console = Console(width=60, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(widget.render_details(*widget_state(widget)))
+    return console.export_text()
+
+
+def widget_state(widget: DetailPanel) -> tuple[NodeRef, object]:
+    app = widget.app
+    ref = app.query_one(ResultsTree).cursor_node.data
+    return ref, app.book.rows[ref.symbol]
+
+
+def screen_lines(svg: str, width: int = SIZE[0], height: int = SIZE[1]) -> list[str]:
+    """The text of an exported SVG screenshot, one string per terminal line.
+
+    Each text run carries its line (clip-path `…-line-N`) and its x; dividing x by
+    the cell width (textLength / characters of the run) gives its column.
+    """
+    lines = [[" "] * width for _ in range(height)]
+    for element in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
+        line = re.search(r"-line-(\d+)\)", element.get("clip-path", ""))
+        text = "".join(element.itertext()).replace("\xa0", " ")
+        if line is None or not text:
+            continue
+        cell = float(element.get("textLength", 0)) / len(text)
+        column = round(float(element.get("x", 0)) / cell) if cell else 0
+        row = lines[int(line.group(1))]
+        row[column : column + len(text)] = list(text)
+    return ["".join(row)[:width] for row in lines]
+
+
+async def test_main_screen_layout(tmp_path: Path) -> None:
+    """A structural snapshot: title, status line, column header, one line per ticker, footer."""
+    await seed_store()
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: "q Quit" in screen_lines(app.export_screenshot())[-1])
+        lines = screen_lines(app.export_screenshot())
+    assert len(lines) == SIZE[1]
+    assert "wheelscan" in lines[0] and "source: demo" in lines[0]
+    assert lines[1].startswith(" market: not checked  │")
+    assert re.search(r"data just now\s+│\s+DTE 1–28 · ann ≥30% · \|Δ\| ≤0.2 · r 4%", lines[1])
+    assert re.match(
+        r"\s+expiry\s+DTE\s+strike\s+bid\s+delta\s+ann\.%\s+OTM%\s+OI\s+badge", lines[2]
+    )
+    for line, symbol in zip(lines[3:6], SEEDED, strict=True):
+        assert re.match(rf"▶ {symbol}\s+\$[\d,]+\.\d\d\s+\d+ puts?\s+best\s+\d+\.\d%", line)
+    assert all(not line.strip() for line in lines[6:-1])
+    for key in ("s Scan", "c Cancel", "r Reload", "/ Filter", "e Export", "q Quit"):
+        assert key in lines[-1]
