@@ -11,7 +11,6 @@ neither numpy (core.models) nor tomlkit at module level.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -226,6 +225,8 @@ def _where(path: Path, text: str, key: str) -> str:
 
 
 def _unknown_key_message(key: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, KEYS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
     return f"unknown key {key!r}{hint}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 PRIVATE_FILE_MODE = 0o600
@@ -16,6 +15,8 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE_MODE) -
     mix; if anything fails before the rename, the old file is untouched and the
     temp file is removed. The directory must exist.
     """
+    import tempfile  # not at the top: readers of settings never need it
+
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
