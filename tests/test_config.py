@@ -228,3 +228,27 @@ def test_config_error_is_an_input_error() -> None:
     from wheelscan.core.errors import InputError
 
     assert issubclass(ConfigError, InputError)
+
+
+def test_a_scan_takes_its_source_and_criteria_from_the_config(wheelscan_home: Path) -> None:
+    set_value("source", "demo")
+    set_value("max_dte", "9")
+    set_value("min_return_pct", "12")
+    result = runner.invoke(app, ["scan", "KO", "--json", "--min-return", "15"])
+    assert result.exit_code == 0, result.output
+    scan = json.loads(result.stdout)["scan"]
+    assert scan["source"] == "demo"
+    assert scan["criteria"]["max_dte"] == 9
+    assert scan["criteria"]["min_return_pct"] == 15.0
+
+
+def test_scan_settings_carry_every_setting(wheelscan_home: Path) -> None:
+    write_config(
+        wheelscan_home,
+        "concurrency = 3\nrate_limit_per_s = 2.5\nresults_ttl_minutes = 5\nlock_ttl_s = 7\n",
+    )
+    scan = effective_settings(source="demo", allow_closed=True).scan_settings({"KO": 60.0})
+    assert (scan.source, scan.concurrency, scan.rate_limit_per_s) == ("demo", 3, 2.5)
+    assert (scan.results_ttl_minutes, scan.lock_ttl_s, scan.allow_closed) == (5.0, 7.0, True)
+    assert dict(scan.intrinsic_values) == {"KO": 60.0}
+    assert scan.criteria == Criteria()

@@ -213,3 +213,15 @@ def test_watchlist_error_is_input_error() -> None:
     from wheelscan.core.errors import InputError
 
     assert issubclass(WatchlistError, InputError)
+
+
+def test_a_watchlist_scan_covers_the_active_symbols_only(wheelscan_home: Path) -> None:
+    assert invoke("watchlist", "disable", "AAPL")[0] == 0
+    assert invoke("watchlist", "add", "ROKU")[0] == 0
+    result = runner.invoke(app, ["scan", "--source", "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    expected = [s for s in default_symbols() if s != "AAPL"] + ["ROKU"]
+    assert document["scan"]["kind"] == "watchlist"
+    assert document["scan"]["tickers_scanned"] == len(expected)
+    assert sorted(document["results"]) == sorted(expected)
