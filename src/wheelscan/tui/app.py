@@ -37,6 +37,7 @@ from wheelscan.core.models import (
     TickerStarted,
 )
 from wheelscan.lifecycle import ScanSettings
+from wheelscan.market import GATED_SOURCES
 from wheelscan.tui.export import ExportFormat, write_export
 from wheelscan.tui.formatting import age, criteria_summary
 from wheelscan.tui.messages import (
@@ -272,6 +273,8 @@ class WheelscanApp(App[None]):
         else:
             text = message.state.describe()
             self.market_text = Text(text, style="green" if message.state.is_open else "yellow")
+            if self.source not in GATED_SOURCES:
+                self.market_text.append(f" ({self.source}: not gated)", style="dim")
         self.refresh_status()
 
     @on(ScanEventPosted)
