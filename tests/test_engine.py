@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
+import requests
 
 from wheelscan.core.models import Criteria, ScanState, TickerFailed, TickerFinished, TickerStarted
 from wheelscan.core.pricing import days_to_expiry, expiration_date
-from wheelscan.engine import EngineSettings, ScanEngine
+from wheelscan.engine import EngineSettings, ScanEngine, _reason
 from yahoo_doubles import CountingDemo, RateLimitStorm, source_over
 
 FAST_RETRY = EngineSettings(backoff_base_s=0.01, rate_limit_backoff_base_s=0.01, backoff_max_s=0.05)
@@ -129,3 +130,12 @@ async def test_concurrency_setting_is_the_ceiling(concurrency: int) -> None:
         ["A", "B", "C", "D"], Criteria()
     )
     assert transport.max_in_flight == concurrency
+
+
+def test_failure_reasons_never_carry_the_crumb() -> None:
+    error = requests.ConnectionError(
+        "Max retries exceeded with url: /v7/finance/options/AAPL?date=1&crumb=s3cr3t (Caused by X)"
+    )
+    reason = _reason(error)
+    assert "s3cr3t" not in reason
+    assert reason.startswith("ConnectionError: Max retries exceeded")

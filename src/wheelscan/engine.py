@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -92,12 +93,16 @@ class RateLimiter:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
+_SECRET = re.compile(r"(crumb|cookie)=[^&\s'\")]+", re.IGNORECASE)
+
+
 def _reason(error: BaseException) -> str:
+    """A one-line reason for a ticker's failure, with Yahoo's crumb and cookie masked."""
     if is_rate_limit(error):
         return "rate limited by Yahoo (HTTP 429)"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__
-    return f"{name}: {text}"[:200] if text else name
+    return _SECRET.sub(r"\1=***", f"{name}: {text}")[:200] if text else name
 
 
 class ScanEngine:
