@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 import string
 import threading
@@ -69,20 +70,39 @@ class BenchResult:
 
 
 class CountingDemoTransport(DemoTransport):
-    """The demo market at FIXED_NOW, counting requests and the most in flight at once."""
+    """The demo market at FIXED_NOW, counting requests and the most in flight at once.
+
+    `prepare` builds the answers beforehand: a real server's work is not done on
+    the client's CPU, so a faithful simulation leaves only the latency to pay.
+    """
 
     def __init__(self, latency: float = 0.0) -> None:
         super().__init__(DemoMarket(now=FIXED_NOW), latency=latency)
         self._flight_lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.prepared: dict[tuple[str, int | None], bytes] = {}
+
+    def prepare(self, symbols: list[str]) -> None:
+        """Generate every answer the symbols can be asked for (no date, each expiration)."""
+        for symbol in symbols:
+            listed = self.market.options_json(symbol, None)
+            self.prepared[symbol, None] = json.dumps(listed).encode()
+            for epoch in listed["optionChain"]["result"][0]["expirationDates"]:
+                body = json.dumps(self.market.options_json(symbol, epoch)).encode()
+                self.prepared[symbol, epoch] = body
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
         with self._flight_lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return super().answer_options(symbol, epoch)
+            body = self.prepared.get((symbol, epoch))
+            if body is None:
+                return super().answer_options(symbol, epoch)
+            if self.latency:
+                self._sleep(self.latency)
+            return 200, body
         finally:
             with self._flight_lock:
                 self.in_flight -= 1
