@@ -81,7 +81,7 @@ async def test_start_shows_the_cached_results(tmp_path: Path) -> None:
             assert [leaf.data.contract for leaf in node.children] == [
                 c["contract"] for c in candidates
             ]
-        assert "data just now" in str(app.query_one("#status").render())
+        assert "results: just now" in str(app.query_one("#status").render())
 
 
 async def test_scan_streams_tickers_into_the_tree_before_it_ends(
@@ -348,8 +348,8 @@ async def test_main_screen_layout(tmp_path: Path) -> None:
         lines = screen_lines(app.export_screenshot())
     assert len(lines) == SIZE[1]
     assert "wheelscan" in lines[0] and "source: demo" in lines[0]
-    assert lines[1].startswith(" market: not checked  │")
-    assert re.search(r"data just now\s+│\s+DTE 1–28 · ann ≥30% · \|Δ\| ≤0.2 · r 4%", lines[1])
+    assert lines[1].startswith(" market: not checked │")
+    assert re.search(r"results: just now │ DTE 1–28 · ≥30%/yr · \|Δ\|≤0.2 · r 4%", lines[1])
     assert re.match(
         r"\s+expiry\s+DTE\s+strike\s+bid\s+delta\s+ann\.%\s+OTM%\s+OI\s+badge", lines[2]
     )

@@ -28,7 +28,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Tree
+from textual.widgets import Footer, Header, Input, Label, Tree
 
 from wheelscan.core.models import (
     ScanStarted,
@@ -39,7 +39,7 @@ from wheelscan.core.models import (
 from wheelscan.lifecycle import ScanSettings
 from wheelscan.market import GATED_SOURCES
 from wheelscan.tui.export import ExportFormat, write_export
-from wheelscan.tui.formatting import age, criteria_summary
+from wheelscan.tui.formatting import age, criteria_summary, market_line
 from wheelscan.tui.messages import (
     ExportWritten,
     MarketChecked,
@@ -136,6 +136,7 @@ class WheelscanApp(App[None]):
         self.market_text = Text("market: checking…" if check_market else "market: not checked")
         self.market_text.stylize("dim")
         self.data_time: datetime | None = None
+        self.data_stale = False
         self.scan_title = ""
         self.scan_started = 0.0
         self.done = self.total = self.candidates = self.errors = 0
@@ -151,6 +152,7 @@ class WheelscanApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="results"):
                 yield ColumnHeader(id="columns")
+                yield Label(id="empty")
                 yield ResultsTree(id="tree")
             yield DetailPanel(id="details")
         yield Input(placeholder="ticker (e.g. AAP) or minimum annualized % (e.g. 40)", id="filter")
@@ -161,6 +163,7 @@ class WheelscanApp(App[None]):
         self.query_one("#progress").display = False
         self.query_one("#filter").display = False
         self.query_one("#details").display = False
+        self.query_one("#empty").display = False
         self.query_one(ResultsTree).focus()
         self.refresh_status()
         self.load_results()
@@ -260,6 +263,7 @@ class WheelscanApp(App[None]):
         if published.warning:
             self.notify(published.warning, title="Store", severity="warning")
         self.data_time = published.published_at
+        self.data_stale = published.stale
         self.book.load(published.results, _parse_times(published.scan_times))
         if self.mode == "idle" and _foreign(status.lock):
             self.start_watching(status.lock)
@@ -271,10 +275,10 @@ class WheelscanApp(App[None]):
         if message.state is None:
             self.market_text = Text("market: unknown", style="dim")
         else:
-            text = message.state.describe()
-            self.market_text = Text(text, style="green" if message.state.is_open else "yellow")
+            state = message.state
+            self.market_text = market_line(state.is_open, state.next_open, state.next_close)
             if self.source not in GATED_SOURCES:
-                self.market_text.append(f" ({self.source}: not gated)", style="dim")
+                self.market_text.append(f" ({self.source}: ungated)", style="dim")
         self.refresh_status()
 
     @on(ScanEventPosted)
@@ -314,12 +318,7 @@ class WheelscanApp(App[None]):
         outcome = message.outcome
         self.last_outcome = outcome
         self.end_scan_mode()
-        state = str(outcome.state)
-        severity = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}.get(
-            state, "information"
-        )
-        text = outcome.message or state.title()
-        self.notify(text, title=f"Scan {state.lower()}", severity=severity)  # type: ignore[arg-type]
+        self.notify_outcome(str(outcome.state), outcome.message)
         self.load_results()
 
     @on(ScanCrashed)
@@ -338,6 +337,10 @@ class WheelscanApp(App[None]):
         if self.mode != "watching":
             return
         if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
+            started = _parse_times({"scan": progress.started}).get("scan")
+            if started is not None:
+                running_s = (datetime.now(UTC) - started).total_seconds()
+                self.scan_started = time.monotonic() - max(0.0, running_s)
             self.done, self.total = progress.done, progress.total
             self.candidates, self.errors = progress.candidates, len(progress.errors)
             changed = self.book.overlay(
@@ -350,9 +353,7 @@ class WheelscanApp(App[None]):
             watched = self.watched_scan_id
             self.end_scan_mode()
             if progress is not None and progress.scan_id == watched:
-                state = progress.state
-                text = progress.message or f"The other process's scan: {state.lower()}"
-                self.notify(text, title=f"Scan {state.lower()}")
+                self.notify_outcome(progress.state, progress.message)
             else:
                 self.notify("The other process's scan is over.", title="Scan")
             self.load_results()
@@ -467,6 +468,17 @@ class WheelscanApp(App[None]):
     def refresh_tree(self) -> None:
         self.query_one(ResultsTree).show_rows(self.book.visible(self.filter))
         self.refresh_details()
+        self.refresh_empty_hint()
+
+    def refresh_empty_hint(self) -> None:
+        hint = self.query_one("#empty", Label)
+        hint.display = not self.query_one(ResultsTree).root.children
+        if not self.book.rows:
+            hint.update("No results yet: press s to scan the watchlist.")
+        else:
+            hint.update(
+                f"Nothing matches the filter ({self.filter.describe()}); press / to change it."
+            )
 
     def refresh_ticker(self, symbol: str) -> None:
         """One ticker changed: update its node alone (or drop it if the filter hides it)."""
@@ -478,6 +490,7 @@ class WheelscanApp(App[None]):
         else:
             tree.show_row(shown)
         self.refresh_details()
+        self.refresh_empty_hint()
 
     def refresh_details(self) -> None:
         panel = self.query_one(DetailPanel)
@@ -492,6 +505,7 @@ class WheelscanApp(App[None]):
         self.query_one(StatusLine).show(
             self.market_text,
             age(self.data_time),
+            self.data_stale,
             criteria_summary(self.criteria),
             self.filter.describe() if self.filter.active else "",
         )
@@ -535,6 +549,14 @@ class WheelscanApp(App[None]):
             )
         self.refresh_progress()
         self.poll_watched_scan()
+
+    def notify_outcome(self, state: str, message: str) -> None:
+        """'Scan succeeded: Scan completed at …', 'Scan cancelled: the previous results stay'."""
+        title = f"Scan {state.lower()}"
+        if state == "CANCELLED":
+            message = "The previous results stay."
+        severity = SEVERITIES.get(state, "information")
+        self.notify(message or title, title=title, severity=severity)  # type: ignore[arg-type]
 
     def end_scan_mode(self) -> None:
         self.mode = "idle"

@@ -128,7 +128,7 @@ def duration(seconds: float) -> str:
 
 def age(moment: datetime | None, now: datetime | None = None) -> str:
     if moment is None:
-        return "no data"
+        return "none yet"
     delta = (now or datetime.now(UTC)) - moment
     if delta < timedelta(minutes=1):
         return "just now"
@@ -139,16 +139,32 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{delta.days} days old"
 
 
+def market_line(is_open: bool, next_open: datetime, next_close: datetime | None) -> Text:
+    """'NYSE open until 16:00 EST' or 'NYSE closed · opens Mon 09:30 EST', in New York time."""
+    from wheelscan.market import NEW_YORK
+
+    if is_open and next_close is not None:
+        close = next_close.astimezone(NEW_YORK)
+        return Text(f"NYSE open until {close:%H:%M %Z}", style="green")
+    opens = next_open.astimezone(NEW_YORK)
+    when = (
+        f"{opens:%a %H:%M %Z}"
+        if opens - datetime.now(UTC) < timedelta(days=6)
+        else f"{opens:%b %d %H:%M %Z}"
+    )
+    return Text(f"NYSE closed · opens {when}", style="yellow")
+
+
 def criteria_summary(criteria: Criteria) -> str:
     parts = [
         f"DTE {criteria.min_dte}–{criteria.max_dte}",
-        f"ann ≥{criteria.min_return_pct:g}%",
-        f"|Δ| ≤{criteria.max_delta:g}",
+        f"≥{criteria.min_return_pct:g}%/yr",
+        f"|Δ|≤{criteria.max_delta:g}",
     ]
     if criteria.min_open_interest:
-        parts.append(f"OI ≥{criteria.min_open_interest}")
+        parts.append(f"OI≥{criteria.min_open_interest}")
     if not math.isinf(criteria.max_spread_pct):
-        parts.append(f"spread ≤{criteria.max_spread_pct:g}%")
+        parts.append(f"spread≤{criteria.max_spread_pct:g}%")
     parts.append(f"r {criteria.risk_free_rate_pct:g}%")
     return " · ".join(parts)
 

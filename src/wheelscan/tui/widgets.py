@@ -40,15 +40,19 @@ class NodeRef:
 class StatusLine(Static):
     """Market state, data age, criteria and filter, on one line under the title."""
 
-    def show(self, market: Text | str, data_age: str, criteria: str, filter_text: str) -> None:
+    def show(
+        self, market: Text, data_age: str, stale: bool, criteria: str, filter_text: str
+    ) -> None:
         text = Text()
-        text.append_text(market if isinstance(market, Text) else Text(market))
-        text.append("  │  ", style="dim")
-        text.append(f"data {data_age}")
-        text.append("  │  ", style="dim")
+        text.append_text(market)
+        text.append(" │ ", style="dim")
+        text.append(f"results: {data_age}")
+        if stale:
+            text.append(" (stale)", style="bold red")
+        text.append(" │ ", style="dim")
         text.append(criteria, style="cyan")
         if filter_text:
-            text.append("  │  ", style="dim")
+            text.append(" │ ", style="dim")
             text.append(f"filter: {filter_text}", style="bold yellow")
         self.update(text)
 
