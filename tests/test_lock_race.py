@@ -33,7 +33,8 @@ def wait_for_lock(store: Store, timeout_s: float = 30) -> None:
 
 
 def test_of_eight_refreshes_started_at_once_exactly_one_scans(wheelscan_home: Path) -> None:
-    env = {"WHEELSCAN_DEMO_LATENCY": "0.2"}
+    # Long enough (~6 s) that every process starts while the winner still scans, even on a busy box.
+    env = {"WHEELSCAN_DEMO_LATENCY": "0.5"}
     processes = [start("refresh", "--source", "demo", env=env) for _ in range(8)]
     finished = [(p.wait(timeout=120), *p.communicate()) for p in processes]
     codes = sorted(code for code, _, _ in finished)
@@ -51,7 +52,8 @@ def test_of_eight_refreshes_started_at_once_exactly_one_scans(wheelscan_home: Pa
 
 
 def test_a_killed_scans_lock_is_stale_then_expires(wheelscan_home: Path) -> None:
-    env = {"WHEELSCAN_DEMO_LATENCY": "0.3", "WHEELSCAN_LOCK_TTL": "3"}
+    # The TTL must outlast the start-up of `status` and of the blocked refresh on a busy box.
+    env = {"WHEELSCAN_DEMO_LATENCY": "0.3", "WHEELSCAN_LOCK_TTL": "8"}
     store = Store(wheelscan_home / "cache")
     victim = start("refresh", "--source", "demo", env=env)
     wait_for_lock(store)
@@ -76,7 +78,8 @@ def test_a_killed_scans_lock_is_stale_then_expires(wheelscan_home: Path) -> None
 
 def test_scan_wait_prints_the_running_scans_outcome(wheelscan_home: Path) -> None:
     env = {"WHEELSCAN_DEMO_LATENCY": "0.1"}
-    runner = start("refresh", "--source", "demo", env=env)
+    # The running scan lasts ~7 s so the waiter starts while it runs, even on a busy box.
+    runner = start("refresh", "--source", "demo", env={"WHEELSCAN_DEMO_LATENCY": "0.6"})
     wait_for_lock(Store(wheelscan_home / "cache"))
     waiter = start("scan", "--source", "demo", "--json", "--wait", env=env)
     out, err = waiter.communicate(timeout=120)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from wheelscan.core.models import (
     TickerStarted,
 )
 from wheelscan.core.pricing import days_to_expiry
+from wheelscan.redact import redact
 from wheelscan.yahoo.source import NearestChain, YahooSource, is_rate_limit, is_transient
 
 T = TypeVar("T")
@@ -93,16 +93,13 @@ class RateLimiter:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
-_SECRET = re.compile(r"(crumb|cookie)=[^&\s'\")]+", re.IGNORECASE)
-
-
 def _reason(error: BaseException) -> str:
     """A one-line reason for a ticker's failure, with Yahoo's crumb and cookie masked."""
     if is_rate_limit(error):
         return "rate limited by Yahoo (HTTP 429)"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__
-    return _SECRET.sub(r"\1=***", f"{name}: {text}")[:200] if text else name
+    return redact(f"{name}: {text}")[:200] if text else name
 
 
 class ScanEngine:

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-SourceOption = Annotated[
-    str | None,
-    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: yahoo)."),
-]
+from wheelscan.cli.params import ForceOption, SourceOption, WaitOption
+from wheelscan.redact import redact
+
 LOG_FILE = "wheelscan.log"
-_SECRET = re.compile(r"(?i)\b(crumb|cookie|set-cookie|a1|a3|b)=([^&\s;,'\"]+)")
 
 
 class RedactSecrets(logging.Filter):
@@ -28,7 +24,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _SECRET.sub(lambda m: f"{m.group(1)}=***", message)
+        cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
@@ -54,24 +50,25 @@ def log_to_file() -> Path:
 
 def refresh(
     source: SourceOption = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Scan even while the market is closed.")
-    ] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="If a scan is running, wait for it instead (exit 0/1).")
-    ] = False,
+    force: ForceOption = False,
+    wait: WaitOption = False,
 ) -> None:
     """Scan the watchlist and publish the results (for cron): silent unless it fails."""
     from wheelscan.cli.scan_outcome import run_or_wait
-    from wheelscan.core.models import Criteria
-    from wheelscan.lifecycle import WATCHLIST, ScanSettings
-    from wheelscan.watchlist import default_symbols
+    from wheelscan.config import effective_settings
+    from wheelscan.lifecycle import WATCHLIST
+    from wheelscan.watchlist import WatchlistError, load_watchlist
 
     log_to_file()
     log = logging.getLogger("wheelscan.refresh")
-    settings = ScanSettings(source=source or "yahoo", criteria=Criteria(), allow_closed=force)
+    watchlist = load_watchlist()
+    symbols = watchlist.active_symbols()
+    if not symbols:
+        raise WatchlistError("no active symbols on the watchlist: `wheelscan watchlist enable SYM`")
+    config = effective_settings(source=source, allow_closed=force)
+    settings = config.scan_settings(intrinsic_values=watchlist.intrinsic_values())
     try:
-        outcome = run_or_wait(default_symbols(), WATCHLIST, settings, wait=wait)
+        outcome = run_or_wait(symbols, WATCHLIST, settings, wait=wait)
     except Exception:
         log.exception("refresh broke")
         raise

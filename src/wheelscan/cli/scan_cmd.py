@@ -6,12 +6,8 @@ from typing import Annotated
 
 import typer
 
+from wheelscan.cli.params import ForceOption, SourceOption, WaitOption
 from wheelscan.core.symbols import normalize_symbols
-
-SourceOption = Annotated[
-    str | None,
-    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: config, else yahoo)."),
-]
 
 
 def scan(
@@ -32,12 +28,8 @@ def scan(
     rate: Annotated[float | None, typer.Option(help="Risk-free rate, percent.")] = None,
     source: SourceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Scan even while the market is closed.")
-    ] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="If a scan is running, wait and show its result.")
-    ] = False,
+    force: ForceOption = False,
+    wait: WaitOption = False,
 ) -> None:
     """Scan put chains and show the contracts that meet the criteria."""
     from wheelscan.cli.options import CriteriaOptions
