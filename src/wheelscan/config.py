@@ -130,6 +130,17 @@ def _between(low: float, high: float, low_inclusive: bool = True) -> Callable[[A
     return problem
 
 
+def _zero_or_at_least(low: float) -> Callable[[Any], str | None]:
+    """0 turns the thing off; otherwise a floor, so a tiny rate cannot stall a scan for years."""
+
+    def problem(value: Any) -> str | None:
+        if value == 0 or (value >= low and math.isfinite(value)):
+            return None
+        return f"must be 0 (off) or a finite number >= {low:g}, got {value}"
+
+    return problem
+
+
 def _non_negative_or_inf(value: Any) -> str | None:
     return None if value >= 0 else f"must be >= 0 (inf for no limit), got {value}"
 
@@ -153,7 +164,7 @@ KEYS: dict[str, Key] = {
             "number",
             None,
             "requests per second (0 = unpaced; unset = the source's own)",
-            _at_least(0),
+            _zero_or_at_least(0.1),
         ),
         Key(
             "results_ttl_minutes",
@@ -167,7 +178,7 @@ KEYS: dict[str, Key] = {
             "number",
             60.0,
             "scan lock lifetime, renewed by heartbeats",
-            _at_least(0, False),
+            _at_least(5),
         ),
         Key("allow_closed", "bool", False, "scan live while the market is closed"),
     ]

@@ -107,10 +107,14 @@ class SnapshotTransport(YahooStandIn):
         self.directory = directory.resolve()
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
-        path = (self.directory / snapshot_file_name(symbol, epoch)).resolve()
-        if path.parent != self.directory or not path.is_file():
+        """The file's bytes; anything that is not a plain file directly in the dir is unknown."""
+        try:
+            path = (self.directory / snapshot_file_name(symbol, epoch)).resolve()
+            if path.parent != self.directory or not path.is_file():
+                return 200, EMPTY_RESULT
+            return 200, path.read_bytes()
+        except (OSError, ValueError):  # a NUL in the name, a name too long, a file gone
             return 200, EMPTY_RESULT
-        return 200, path.read_bytes()
 
 
 def demo_latency() -> float:
