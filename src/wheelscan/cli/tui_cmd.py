@@ -13,14 +13,18 @@ SourceOption = Annotated[
 
 
 def launch_tui(source: str | None) -> None:
-    """Check the source (one-line error, exit 2), then run the app until the user quits."""
-    from wheelscan.lifecycle import ScanSettings
+    """Check config and source (one-line error, exit 2), then run the app until the user quits.
+
+    Criteria, source and TTLs come from config.toml (the command line wins);
+    the watchlist is re-read at each scan, so edits made meanwhile count.
+    """
+    from wheelscan.config import effective_settings
     from wheelscan.tui.app import WheelscanApp
     from wheelscan.yahoo.source import make_source
 
-    spec = source or "yahoo"
-    make_source(spec)
-    WheelscanApp(ScanSettings(source=spec)).run()
+    settings = effective_settings(source=source).scan_settings()
+    make_source(settings.source)
+    WheelscanApp(settings).run()
 
 
 def tui(source: SourceOption = None) -> None:

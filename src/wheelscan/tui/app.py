@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -115,7 +116,7 @@ class WheelscanApp(App[None]):
         check_market: bool = True,
         idle_poll_s: float | None = IDLE_POLL_S,
     ) -> None:
-        """`symbols` None scans the watchlist (read in the scan's thread).
+        """`symbols` None scans the active watchlist, read in the scan's thread at each scan.
 
         `idle_poll_s`: how often, while idle, to look for a scan another process
         started (a cron refresh); None never looks (only at start and on reload).
@@ -198,7 +199,7 @@ class WheelscanApp(App[None]):
     def load_results(self) -> None:
         store = self._store()
         try:
-            published = store.read_results()
+            published = store.read_results(self.settings.results_ttl_minutes)
             status = store.read_status()
         finally:
             store.close()
@@ -217,13 +218,18 @@ class WheelscanApp(App[None]):
     def run_scan(self, stop: threading.Event) -> None:
         """The app's own watchlist scan: the lifecycle takes the lock, we relay its events."""
         from wheelscan.lifecycle import WATCHLIST, run_scan
-        from wheelscan.watchlist import default_symbols
+        from wheelscan.watchlist import load_watchlist
 
         try:
+            symbols, settings = self.symbols, self.settings
+            if symbols is None:
+                watchlist = load_watchlist()
+                symbols = watchlist.active_symbols()
+                settings = replace(settings, intrinsic_values=watchlist.intrinsic_values())
             outcome = run_scan(
-                self.symbols if self.symbols is not None else default_symbols(),
+                symbols,
                 kind=WATCHLIST,
-                settings=self.settings,
+                settings=settings,
                 on_event=lambda event: self.post_message(ScanEventPosted(event)),
                 stop=stop,
                 store=self._store(),
