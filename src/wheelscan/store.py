@@ -559,12 +559,7 @@ class Store:
         """The published watchlist results with their age; never raises."""
         ttl_s = ttl_minutes * 60
         try:
-            cache = self._open()
-            with cache.transact():
-                results = self._read(KEY_RESULTS, {})
-                scan_times = self._read(KEY_SCAN_TIMES, {})
-                scan = self._read(KEY_PUBLISHED_SCAN, None)
-                last_run = self._read(KEY_LAST_RUN, None)
+            results, scan_times, scan, last_run = self._read_published()
         except STORE_ERRORS as error:
             return PublishedResults({}, {}, None, None, None, None, ttl_s, False, _warn(error))
         if not isinstance(results, dict) or not isinstance(scan_times, dict):
@@ -585,6 +580,30 @@ class Store:
             ttl_s=ttl_s,
             stale=stale,
         )
+
+    def _read_published(self) -> tuple[Any, Any, Any, Any]:
+        """The four published keys as one publish wrote them, without the write lock.
+
+        `transact()` would take SQLite's write lock, and readers polling it starve the
+        scan's own writes (heartbeat, progress, publish). Instead: read the scan record,
+        the rest, then the scan record again; every publish writes a new `published_at`
+        in the same transaction, so an unchanged record means nothing was published in
+        between. Retried a few times, then read under the lock.
+        """
+        for _ in range(5):
+            first = self._read(KEY_PUBLISHED_SCAN, None)
+            results = self._read(KEY_RESULTS, {})
+            scan_times = self._read(KEY_SCAN_TIMES, {})
+            last_run = self._read(KEY_LAST_RUN, None)
+            if self._read(KEY_PUBLISHED_SCAN, None) == first:
+                return results, scan_times, first, last_run
+        with self._open().transact():
+            return (
+                self._read(KEY_RESULTS, {}),
+                self._read(KEY_SCAN_TIMES, {}),
+                self._read(KEY_PUBLISHED_SCAN, None),
+                self._read(KEY_LAST_RUN, None),
+            )
 
     def read_progress(self) -> tuple[Progress | None, str | None]:
         """(`scanner:progress`, warning); never raises."""

@@ -1,0 +1,359 @@
+"""The store under load, with real processes on one real diskcache.
+
+Scanner processes run watchlist scans in turn (the lock hands over) while reader
+processes read `results --json` and `status --json` in a loop. Every read must be a
+complete document of one scan (never a mix of two), readers never see results go back
+in time, and no two scanners ever hold the lock at once: each acquisition is logged
+with its token by the scanner itself and the intervals are checked for overlap.
+Then scans are SIGKILLed at random points: the published results stay one complete
+scan and the next scan always runs once the dead scan's lock has expired.
+
+This file is also the worker those processes run (`python tests/test_store_load.py`),
+and `scripts/reliability.py` runs the same functions at full size (60 s, 20 kills).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+LOAD_SECONDS_ENV = "WHEELSCAN_LOAD_SECONDS"
+KILLS_ENV = "WHEELSCAN_KILLS"
+WORKER_ENV = {"WHEELSCAN_DEMO_LATENCY": "0.01", "WHEELSCAN_DEBUG": ""}
+SLACK = timedelta(seconds=1)  # as_of is a whole second (Yahoo's regularMarketTime)
+
+
+# --- what a complete document of one scan looks like -----------------------------------
+
+
+def results_problem(document: dict[str, Any], watchlist: set[str]) -> str | None:
+    """Why `results --json` output is not one complete published scan (None if it is)."""
+    scan, results = document.get("scan"), document.get("results")
+    if not isinstance(results, dict):
+        return "results is not an object"
+    if scan is None:
+        return None if results == {} else "results without the scan that made them"
+    if scan.get("state") != "SUCCEEDED" or scan.get("kind") != "watchlist":
+        return f"published a {scan.get('state')} {scan.get('kind')} scan"
+    if set(results) | set(scan.get("errors") or {}) != watchlist:
+        return f"tickers {sorted(results)} are not the watchlist"
+    started = datetime.fromisoformat(scan["started_at"]) - SLACK
+    finished = datetime.fromisoformat(scan["finished_at"])
+    for ticker, result in results.items():
+        as_of = datetime.fromisoformat(result["as_of"])
+        if not started <= as_of <= finished:
+            return f"{ticker} was priced at {as_of}, outside scan {scan['id']} ({started}..)"
+    return None
+
+
+def status_problem(document: dict[str, Any]) -> str | None:
+    if not {"running", "lock", "progress", "last_run"} <= set(document):
+        return f"status keys {sorted(document)}"
+    progress = document["progress"]
+    if progress and not 0 <= progress["done"] <= progress["total"]:
+        return f"progress {progress['done']}/{progress['total']}"
+    if document["running"] != (document["lock"] is not None):
+        return "running without a lock holder"
+    return None
+
+
+# --- the worker side ----------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    """One `wheelscan ARGS` in this process (its output captured), as main.run would exit."""
+    from wheelscan.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = ["wheelscan", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main.run()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 0
+    finally:
+        sys.argv = argv
+    return code, out.getvalue()
+
+
+def _spy_on_the_lock(log_path: Path) -> None:
+    """Log every acquisition and release of the scan lock with its token (calls go through)."""
+    from wheelscan import store
+
+    acquire, release = store.Store.acquire_lock, store.Store.release_lock
+
+    def log(event: str, token: str) -> None:
+        line = json.dumps({"event": event, "token": token, "t": time.time(), "pid": os.getpid()})
+        with log_path.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def acquire_logged(self: Any, *args: Any, **kwargs: Any) -> Any:
+        handle = acquire(self, *args, **kwargs)
+        if handle is not None:
+            log("acquired", handle.token)  # after: the true hold began earlier
+        return handle
+
+    def release_logged(self: Any, handle: Any) -> bool:
+        log("releasing", handle.token)  # before: the true hold ends later
+        return release(self, handle)
+
+    store.Store.acquire_lock = acquire_logged  # type: ignore[method-assign]
+    store.Store.release_lock = release_logged  # type: ignore[method-assign]
+
+
+def scanner(deadline: float, spy: Path, out: Path) -> None:
+    _spy_on_the_lock(spy)
+    codes: list[int] = []
+    while time.time() < deadline:
+        code, _ = _cli("scan", "--source", "demo", "--json")
+        codes.append(code)
+        if code == 75:
+            time.sleep(random.uniform(0.05, 0.2))
+    out.write_text(json.dumps({"codes": codes}))
+
+
+def reader(deadline: float, watchlist: set[str], out: Path) -> None:
+    reads, problems, seen = 0, [], []
+    last_finished: datetime | None = None
+    while time.time() < deadline:
+        for command in ("results", "status"):
+            code, text = _cli(command, "--json")
+            reads += 1
+            try:
+                document = json.loads(text)
+            except ValueError:
+                problems.append(f"{command}: exit {code}, not JSON: {text[:200]!r}")
+                continue
+            if code != 0:
+                problems.append(f"{command}: exit {code}")
+            if command == "status":
+                problem = status_problem(document)
+            else:
+                problem = results_problem(document, watchlist)
+                scan = document.get("scan")
+                if scan:
+                    finished = datetime.fromisoformat(scan["finished_at"])
+                    if last_finished and finished < last_finished:
+                        problem = f"results went back in time to scan {scan['id']}"
+                    last_finished = finished
+                    if not seen or seen[-1] != scan["id"]:
+                        seen.append(scan["id"])
+            if problem:
+                problems.append(f"{command}: {problem}")
+        time.sleep(0.02)  # a polling reader, as the terminal app is; leaves the CPU to scans
+    out.write_text(json.dumps({"reads": reads, "problems": problems[:20], "scans_seen": seen}))
+
+
+# --- the driver side ----------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    seconds: float
+    reads: int = 0
+    problems: list[str] = field(default_factory=list)
+    acquisitions: int = 0
+    overlaps: list[str] = field(default_factory=list)
+    scan_codes: list[int] = field(default_factory=list)
+    scans_seen_by_readers: int = 0
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "WHEELSCAN_HOME": str(home), **WORKER_ENV, **extra}
+
+
+def _worker(home: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE), *args],
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def watchlist_symbols(home: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "wheelscan", "watchlist", "list", "--json"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entries = json.loads(done.stdout)
+    entries = entries.get("tickers", entries) if isinstance(entries, dict) else entries
+    return {e["symbol"] for e in entries if e.get("active", True)}
+
+
+def lock_overlaps(spy: Path) -> tuple[int, list[str]]:
+    """(acquisitions, overlapping pairs) from the spy log."""
+    held: dict[str, list[float]] = {}
+    for line in spy.read_text().splitlines():
+        record = json.loads(line)
+        if record["event"] == "acquired":
+            held[record["token"]] = [record["t"], float("inf")]
+        elif record["token"] in held:
+            held[record["token"]][1] = record["t"]
+    spans = sorted(held.items(), key=lambda item: item[1][0])
+    overlaps = [
+        f"{a[:8]} held until {a_end:.3f}, {b[:8]} from {b_start:.3f}"
+        for (a, (_, a_end)), (b, (b_start, _)) in itertools.pairwise(spans)
+        if b_start < a_end
+    ]
+    return len(spans), overlaps
+
+
+def use_watchlist(home: Path, symbols: list[str]) -> None:
+    text = "".join(f"[tickers.{symbol}]\n" for symbol in symbols)
+    (home / "watchlist.toml").write_text(text, encoding="utf-8")
+
+
+def run_load(
+    home: Path,
+    seconds: float,
+    scanners: int = 4,
+    readers: int = 8,
+    symbols: list[str] | None = None,
+) -> LoadReport:
+    """Scanners in turn and readers in a loop for `seconds`; returns what was checked.
+
+    `symbols` replaces the default watchlist (a smaller one makes shorter scans).
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    if symbols:
+        use_watchlist(home, symbols)
+    watchlist = watchlist_symbols(home)
+    spy = home / "lock-spy.jsonl"
+    spy.touch()
+    start = time.time() + 2.0  # let every worker import before the clock starts
+    deadline = start + seconds
+    outs = [home / f"worker-{i}.json" for i in range(scanners + readers)]
+    procs = [
+        _worker(home, "scanner", str(deadline), str(spy), str(outs[i])) for i in range(scanners)
+    ] + [
+        _worker(home, "reader", str(deadline), ",".join(sorted(watchlist)), str(outs[i]))
+        for i in range(scanners, scanners + readers)
+    ]
+    report = LoadReport(seconds=seconds)
+    for proc in procs:
+        _, err = proc.communicate(timeout=seconds + 180)
+        if proc.returncode != 0:
+            report.problems.append(f"worker exit {proc.returncode}: {err.decode()[-500:]}")
+    for i, out in enumerate(outs):
+        data = json.loads(out.read_text()) if out.exists() else {}
+        if i < scanners:
+            report.scan_codes += data.get("codes", [])
+        else:
+            report.reads += data.get("reads", 0)
+            report.problems += data.get("problems", [])
+            report.scans_seen_by_readers = max(
+                report.scans_seen_by_readers, len(data.get("scans_seen", []))
+            )
+    report.acquisitions, report.overlaps = lock_overlaps(spy)
+    return report
+
+
+@dataclass
+class KillReport:
+    kills: int = 0
+    survived: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def published(home: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "wheelscan", "results", "--json"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return json.loads(done.stdout)
+
+
+def run_kills(home: Path, kills: int, lock_ttl_s: float = 1.5) -> KillReport:
+    """SIGKILL `kills` watchlist scans at random points; after each, check and rescan."""
+    home.mkdir(parents=True, exist_ok=True)
+    watchlist = watchlist_symbols(home)
+    env = _env(home, WHEELSCAN_LOCK_TTL=str(lock_ttl_s), WHEELSCAN_DEMO_LATENCY="0.03")
+    scan = [sys.executable, "-m", "wheelscan", "scan", "--source", "demo", "--json"]
+    report = KillReport()
+    rng = random.Random(int(os.environ.get("WHEELSCAN_KILL_SEED", "7")))
+    for cycle in range(kills):
+        before = published(home).get("scan")
+        victim = subprocess.Popen(
+            scan, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.3, 3.0))  # imports, lock, mid-scan, publishing, or done
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        report.kills += 1
+        after = published(home)
+        problem = results_problem(after, watchlist)
+        if problem:
+            report.problems.append(f"kill {cycle}: after the kill: {problem}")
+            continue
+        if before and after.get("scan") and after["scan"]["id"] != before["id"]:
+            # The victim finished and published before it died: still one complete scan.
+            pass
+        waited_until = time.time() + lock_ttl_s + 30
+        code = 75
+        while code == 75 and time.time() < waited_until:
+            code = subprocess.run(scan, env=env, capture_output=True, timeout=120).returncode
+            if code == 75:
+                time.sleep(0.2)
+        newest = published(home)
+        problem = results_problem(newest, watchlist)
+        if code != 0 or problem:
+            report.problems.append(f"kill {cycle}: next scan exit {code}, {problem}")
+            continue
+        if before is not None and newest["scan"]["id"] == before["id"]:
+            report.problems.append(f"kill {cycle}: the next scan published nothing")
+            continue
+        report.survived += 1
+    return report
+
+
+# --- the tests (short: the full run is scripts/reliability.py) -----------------------------
+
+
+def test_readers_see_whole_scans_while_scanners_hand_the_lock_over(tmp_path: Path) -> None:
+    seconds = float(os.environ.get(LOAD_SECONDS_ENV, "8"))
+    report = run_load(tmp_path / "home", seconds, symbols=["AAPL", "KO", "MSFT", "F", "T", "X"])
+
+    assert report.problems == []
+    assert report.overlaps == [], "two owners held the lock at once"
+    assert report.acquisitions >= 2, "the lock was handed over at least once"
+    assert set(report.scan_codes) <= {0, 75}
+    assert report.scan_codes.count(0) == report.acquisitions
+    assert report.reads >= 16
+
+
+def test_scans_killed_at_random_points_leave_one_complete_scan_and_the_next_one_runs(
+    tmp_path: Path,
+) -> None:
+    report = run_kills(tmp_path / "home", int(os.environ.get(KILLS_ENV, "3")))
+    assert report.problems == []
+    assert report.survived == report.kills
+
+
+if __name__ == "__main__":
+    role, deadline_arg, *rest = sys.argv[1:]
+    if role == "scanner":
+        scanner(float(deadline_arg), Path(rest[0]), Path(rest[1]))
+    else:
+        reader(float(deadline_arg), set(rest[0].split(",")), Path(rest[1]))
