@@ -74,10 +74,10 @@ def run(tickers: int = 500) -> BenchResult:
         f"4. Memory: peak RSS of a {tickers}-ticker demo scan",
         {
             "`wheelscan scan … --json` peak RSS (MB)": cli_mb,
-            "  exit status": cli_status,
-            "  tickers in its JSON results": scanned,
+            "CLI exit status": cli_status,
+            "tickers in the CLI JSON results": scanned,
             "engine + JSON document only, peak RSS (MB)": engine_mb,
-            "  exit status ": engine_status,
+            "engine-only exit status": engine_status,
             "importing the scan stack only, peak RSS (MB)": import_mb,
         },
         [Target("CLI scan peak RSS (MB)", cli_mb, RSS_TARGET_MB)],

@@ -140,7 +140,7 @@ def run(
             "speed-up vs baseline (×)": speedup,
             "engine / limit (×)": over_limit,
             "engine, demo answers generated in-process (s)": generating_s,
-            "  same / limit (×)": generating_s / limit_s if limit_s else math.nan,
+            "in-process demo engine / limit (×)": generating_s / limit_s if limit_s else math.nan,
             "engine requests (transport)": len(engine_requests),
             "engine requests reported by the scan": report.requests,
             "requests SPEC 1.3 allows": expected_requests(transport, symbols, criteria),

@@ -1,3 +1,3 @@
-from wheelscan.cli.main import run
+from wheelscan.cli.fast import run
 
 run()

@@ -64,16 +64,9 @@ def status(as_json: JsonOption = False) -> None:
 
     state = Store().read_status()
     if as_json:
-        _echo_json(
-            {
-                "running": state.running,
-                "lock": state.lock.to_json() if state.lock else None,
-                "progress": state.progress.to_json(with_results=False) if state.progress else None,
-                "interrupted": state.interrupted,
-                "last_run": state.last_run,
-                "warning": state.warning,
-            }
-        )
+        from wheelscan.cli.store_json import status_document
+
+        _echo_json(status_document(state))
         _warn(state.warning)
         return
     _warn(state.warning)
@@ -121,16 +114,9 @@ def results(
     if symbol is not None:
         chosen = {symbol: chosen[symbol]} if symbol in chosen else {}
     if as_json:
-        document = published.document()
-        document["results"] = chosen
-        document.update(
-            age_s=None if published.age_s is None else round(published.age_s, 1),
-            stale=published.stale,
-            ttl_minutes=published.ttl_s / 60,
-            last_run=published.last_run,
-            warning=published.warning,
-        )
-        _echo_json(document)
+        from wheelscan.cli.store_json import results_document
+
+        _echo_json(results_document(published, symbol))
         _warn(published.warning)
         return
     _warn(published.warning)
