@@ -1,0 +1,120 @@
+"""Security: private files, a cache that cannot run code, no secrets in the log.
+
+Everything runs as real processes on a real WHEELSCAN_HOME.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import diskcache
+
+from wheelscan.yahoo.transports import CRUMB
+
+DEMO = ["--source", "demo"]
+
+
+def wheelscan(home: Path, *args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+    command = ["-c", code, *args] if code else ["-m", "wheelscan", *args]
+    return subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WHEELSCAN_HOME": str(home), "WHEELSCAN_DEMO_LATENCY": "0"},
+    )
+
+
+def test_every_directory_is_0700_and_every_file_0600(wheelscan_home: Path) -> None:
+    os.umask(0o022)  # a usual umask: what wheelscan makes private, it must make so itself
+    for args in (
+        ["scan", *DEMO, "--json"],
+        ["refresh", *DEMO],
+        ["config", "set", "min_return_pct", "25"],
+        ["watchlist", "add", "ZZZZ"],
+    ):
+        done = wheelscan(wheelscan_home, *args)
+        assert done.returncode == 0, (args, done.stderr)
+    loose = []
+    for path in [wheelscan_home, *wheelscan_home.rglob("*")]:
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        wanted = 0o700 if path.is_dir() else 0o600
+        if mode & ~wanted:
+            loose.append(f"{path.relative_to(wheelscan_home)} {oct(mode)}")
+    assert loose == []
+    assert (wheelscan_home / "cache" / "cache.db").exists()
+    assert (wheelscan_home / "logs" / "wheelscan.log").exists()
+
+
+class Exploit:
+    """Unpickling this writes a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_planted_pickle_in_the_cache_is_corruption_never_code(wheelscan_home: Path) -> None:
+    assert wheelscan(wheelscan_home, "scan", *DEMO).returncode == 0
+    marker = wheelscan_home.parent / "pwned"
+    database = wheelscan_home / "cache" / "cache.db"
+    with sqlite3.connect(database) as db:
+        rows = db.execute("UPDATE Cache SET mode = 4, value = ?", (pickle.dumps(Exploit(marker)),))
+        assert rows.rowcount > 0
+
+    for args in (["results", "--json"], ["status", "--json"], ["history", "--json"], ["results"]):
+        done = wheelscan(wheelscan_home, *args)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "corrupt" in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not marker.exists(), "the pickle was executed"
+
+
+LEAKY_REFRESH = """
+import sys
+import requests
+import wheelscan.yahoo.source as source
+from wheelscan.yahoo.transports import DemoTransport, options_request
+
+class LeakyResets(DemoTransport):
+    '''Every options request fails the way urllib3 reports it: with the URL, crumb and all.'''
+
+    def send(self, request, *args, **kwargs):
+        if options_request(request.url) is not None:
+            raise requests.exceptions.ConnectionError(
+                f"HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Max retries "
+                f"exceeded with url: {request.url} (Caused by ConnectionResetError(104))",
+                request=request,
+            )
+        return super().send(request, *args, **kwargs)
+
+source.DemoTransport = LeakyResets
+sys.argv = ["wheelscan", *sys.argv[1:]]
+from wheelscan.cli.main import run
+run()
+"""
+
+
+def test_neither_the_log_nor_the_store_keep_the_crumb(wheelscan_home: Path) -> None:
+    done = wheelscan(wheelscan_home, "refresh", *DEMO, code=LEAKY_REFRESH)
+    assert done.returncode == 1, done.stderr  # no ticker could be fetched
+    log = (wheelscan_home / "logs" / "wheelscan.log").read_text()
+    assert "Max retries" in log, "the failure was logged"
+    assert CRUMB not in log
+    assert CRUMB not in done.stderr + done.stdout
+    for args in (["history", "--json"], ["status", "--json"]):
+        shown = wheelscan(wheelscan_home, *args)
+        assert CRUMB not in shown.stdout, args
+    with diskcache.Cache(str(wheelscan_home / "cache"), disk=diskcache.JSONDisk) as cache:
+        stored = json.dumps({str(key): cache.get(key) for key in cache.iterkeys()})
+    assert "Max retries" in stored, "the failure reasons are in the store"
+    assert CRUMB not in stored
