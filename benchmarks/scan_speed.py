@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 
 import yfinance as yf
 
@@ -62,7 +62,9 @@ def sequential_baseline(
     return found
 
 
-def expected_requests(transport: CountingDemoTransport, symbols: list[str], criteria: Criteria) -> int:
+def expected_requests(
+    transport: CountingDemoTransport, symbols: list[str], criteria: Criteria
+) -> int:
     """SPEC 1.3: one no-date request, plus one per *further* expiration in the window."""
     total = 0
     for symbol in symbols:

@@ -69,8 +69,9 @@ def run(runs: int = 30, populate: bool = True) -> BenchResult:
     figures["runs each"] = runs
     figures["allowed: 1.5 × python + store read (ms)"] = allowed * 1000
     targets = []
+    reference_s = medians["python + store read"]
     for name in ("wheelscan status --json", "wheelscan results --json"):
         figures[f"{name} / python -c pass (×)"] = medians[name] / python_s
-        figures[f"{name} / python + store read (×)"] = medians[name] / medians["python + store read"]
+        figures[f"{name} / python + store read (×)"] = medians[name] / reference_s
         targets.append(Target(f"{name} (ms)", medians[name] * 1000, allowed * 1000))
     return BenchResult("startup", "3. Start-up (fresh process each run)", figures, targets)
