@@ -269,7 +269,10 @@ def make_source(spec: str) -> YahooSource:
     if spec == "demo":
         return YahooSource("demo", DemoTransport())
     if spec.startswith(SNAPSHOT_PREFIX):
-        directory = Path(spec[len(SNAPSHOT_PREFIX) :]).expanduser()
+        try:
+            directory = Path(spec[len(SNAPSHOT_PREFIX) :]).expanduser()
+        except RuntimeError as error:  # `~name` of a user that does not exist
+            raise SourceSpecError(f"snapshot directory: {error}") from None
         check_snapshot_dir(directory)
         return YahooSource(spec, SnapshotTransport(directory))
     raise SourceSpecError(f"unknown source {spec!r}: use one of {', '.join(SOURCE_NAMES)}")
