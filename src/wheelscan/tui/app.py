@@ -13,6 +13,7 @@ about once a second with chained timers, and the results reload when it ends).
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import threading
@@ -69,6 +70,20 @@ IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
 SEVERITIES = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}
+
+
+def _freeze_long_lived_objects() -> None:
+    """Import the scan stack, then take everything alive so far out of the cyclic GC's walk.
+
+    yfinance, pandas, numpy and Textual leave hundreds of thousands of long-lived
+    objects; every full collection during a scan walked them all with the GIL held
+    (80–150 ms each: the app's largest event-loop stalls, benchmarks/app_stall.py).
+    `gc.freeze()` is CPython's remedy; frozen objects are still freed by refcount.
+    """
+    import wheelscan.engine
+    import wheelscan.yahoo.source  # noqa: F401
+
+    gc.freeze()
 
 
 def _parse_times(times: dict[str, str]) -> dict[str, datetime]:
@@ -220,6 +235,7 @@ class WheelscanApp(App[None]):
         from wheelscan.lifecycle import WATCHLIST, run_scan
         from wheelscan.watchlist import load_watchlist
 
+        _freeze_long_lived_objects()
         try:
             symbols, settings = self.symbols, self.settings
             if symbols is None:
