@@ -1,9 +1,11 @@
 """Measurement 4: peak RSS of a large demo scan, each in its own subprocess.
 
-Three children, measured with os.wait4 (the kernel's ru_maxrss of that child):
-the real command (`python -m wheelscan scan SYMBOLS… --source demo --json`,
-WHEELSCAN_HOME in a temp dir), the engine alone with the JSON document (this
-module run with `--child N`), and a bare import of the scan stack for scale.
+Three children: the real command (`wheelscan scan SYMBOLS… --source demo --json`,
+WHEELSCAN_HOME in a temp dir), the engine alone with the JSON document, and a
+bare import of the scan stack for scale. Each child reports its own VmHWM (the
+high-water mark of its resident set, /proc/self/status) when it exits. Not the
+kernel's ru_maxrss: that one carries over the pre-exec image of the forking
+parent, so a child of a big benchmark process reads as big as its parent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import BenchResult, Target, bench_symbols
 
@@ -21,12 +24,38 @@ RSS_TARGET_MB = 250.0
 REPO = Path(__file__).resolve().parents[1]
 
 
-def peak_rss_mb(command: list[str], env: dict[str, str], stdout: int | object) -> tuple[float, int]:
-    """Run `command`; its peak resident set in MB and its exit status."""
-    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=stdout)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024, process.returncode
+REPORT = """
+import atexit, os, sys
+
+def _report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["WHEELSCAN_BENCH_RSS_FILE"], "w") as out:
+        out.write(peak)
+
+atexit.register(_report)
+"""
+CLI = (
+    REPORT
+    + """
+sys.argv = ["wheelscan", *sys.argv[1:]]
+from wheelscan.cli.fast import run
+run()
+"""
+)
+ENGINE_ONLY = REPORT + "from benchmarks.memory import child; child(int(sys.argv[1]))"
+IMPORT_ONLY = REPORT + "import wheelscan.engine, wheelscan.yahoo.source"
+
+
+def peak_rss_mb(code: str, args: list[str], env: dict[str, str], stdout: Any) -> tuple[float, int]:
+    """Run `python -c code args…`; the child's own peak resident set in MB, and its status."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        env = env | {"WHEELSCAN_BENCH_RSS_FILE": report.name}
+        status = subprocess.run(
+            [sys.executable, "-c", code, *args], env=env, cwd=REPO, stdout=stdout, check=False
+        ).returncode
+        text = Path(report.name).read_text().strip()
+    return (int(text) / 1024 if text else float("nan")), status
 
 
 def child(tickers: int) -> None:
@@ -51,24 +80,14 @@ def run(tickers: int = 500) -> BenchResult:
         out_path = Path(home) / "scan.json"
         with out_path.open("wb") as out:
             cli_mb, cli_status = peak_rss_mb(
-                [sys.executable, "-m", "wheelscan", "scan", *symbols, "--source", "demo", "--json"],
-                env,
-                out,
+                CLI, ["scan", *symbols, "--source", "demo", "--json"], env, out
             )
         try:
             scanned = len(json.loads(out_path.read_bytes())["results"])
         except (ValueError, KeyError):
             scanned = -1
-        engine_mb, engine_status = peak_rss_mb(
-            [sys.executable, "-m", "benchmarks.memory", "--child", str(tickers)],
-            env,
-            subprocess.DEVNULL,
-        )
-        import_mb, _ = peak_rss_mb(
-            [sys.executable, "-c", "import wheelscan.engine, wheelscan.yahoo.source"],
-            env,
-            subprocess.DEVNULL,
-        )
+        engine_mb, engine_status = peak_rss_mb(ENGINE_ONLY, [str(tickers)], env, subprocess.DEVNULL)
+        import_mb, _ = peak_rss_mb(IMPORT_ONLY, [], env, subprocess.DEVNULL)
     return BenchResult(
         "memory",
         f"4. Memory: peak RSS of a {tickers}-ticker demo scan",
@@ -82,8 +101,3 @@ def run(tickers: int = 500) -> BenchResult:
         },
         [Target("CLI scan peak RSS (MB)", cli_mb, RSS_TARGET_MB)],
     )
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]))
