@@ -8,6 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
+from wheelscan.cli.params import (
+    MaxDeltaOption,
+    MaxDteOption,
+    MaxSpreadOption,
+    MinDteOption,
+    MinOiOption,
+    MinReturnOption,
+    RateOption,
+    WeeksOption,
+)
+
 config_app = typer.Typer(
     name="config",
     help="Show or change settings (config.toml).",
@@ -31,14 +42,14 @@ def _json_value(value: Any) -> Any:
 
 @config_app.command("show")
 def show(
-    weeks: Annotated[int | None, typer.Option(help="Max DTE = 7 × weeks.")] = None,
-    min_dte: Annotated[int | None, typer.Option(help="Minimum days to expiry.")] = None,
-    max_dte: Annotated[int | None, typer.Option(help="Maximum days to expiry.")] = None,
-    min_return: Annotated[float | None, typer.Option(help="Minimum annualized return, %.")] = None,
-    max_delta: Annotated[float | None, typer.Option(help="Maximum |delta|, in (0, 1].")] = None,
-    min_oi: Annotated[int | None, typer.Option(help="Minimum open interest.")] = None,
-    max_spread: Annotated[float | None, typer.Option(help="Maximum spread, % of mid.")] = None,
-    rate: Annotated[float | None, typer.Option(help="Risk-free rate, %.")] = None,
+    weeks: WeeksOption = None,
+    min_dte: MinDteOption = None,
+    max_dte: MaxDteOption = None,
+    min_return: MinReturnOption = None,
+    max_delta: MaxDeltaOption = None,
+    min_oi: MinOiOption = None,
+    max_spread: MaxSpreadOption = None,
+    rate: RateOption = None,
     source: Annotated[str | None, typer.Option(help="yahoo, demo or snapshot:DIR.")] = None,
     force: Annotated[bool, typer.Option("--force", help="As if --force were given.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

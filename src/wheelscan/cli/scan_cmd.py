@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from wheelscan.cli.params import ForceOption, SourceOption, WaitOption
+from wheelscan.cli.params import (
+    ForceOption,
+    MaxDeltaOption,
+    MaxDteOption,
+    MaxSpreadOption,
+    MinDteOption,
+    MinOiOption,
+    MinReturnOption,
+    RateOption,
+    SourceOption,
+    WaitOption,
+    WeeksOption,
+)
 from wheelscan.core.symbols import normalize_symbols
 
 
@@ -14,18 +26,14 @@ def scan(
     tickers: Annotated[
         list[str] | None, typer.Argument(help="Symbols to scan; default: the watchlist.")
     ] = None,
-    weeks: Annotated[int | None, typer.Option(help="Max DTE = 7 × weeks.")] = None,
-    min_dte: Annotated[int | None, typer.Option(help="Minimum days to expiry.")] = None,
-    max_dte: Annotated[int | None, typer.Option(help="Maximum days to expiry.")] = None,
-    min_return: Annotated[
-        float | None, typer.Option(help="Minimum annualized return, percent.")
-    ] = None,
-    max_delta: Annotated[float | None, typer.Option(help="Maximum |delta|, in (0, 1].")] = None,
-    min_oi: Annotated[int | None, typer.Option(help="Minimum open interest.")] = None,
-    max_spread: Annotated[
-        float | None, typer.Option(help="Maximum bid/ask spread, percent of mid.")
-    ] = None,
-    rate: Annotated[float | None, typer.Option(help="Risk-free rate, percent.")] = None,
+    weeks: WeeksOption = None,
+    min_dte: MinDteOption = None,
+    max_dte: MaxDteOption = None,
+    min_return: MinReturnOption = None,
+    max_delta: MaxDeltaOption = None,
+    min_oi: MinOiOption = None,
+    max_spread: MaxSpreadOption = None,
+    rate: RateOption = None,
     source: SourceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     force: ForceOption = False,

@@ -14,6 +14,16 @@ from typing import Annotated
 
 import typer
 
+from wheelscan.cli.params import (
+    MaxDeltaOption,
+    MaxDteOption,
+    MaxSpreadOption,
+    MinDteOption,
+    MinOiOption,
+    MinReturnOption,
+    RateOption,
+    WeeksOption,
+)
 from wheelscan.core.symbols import normalize_symbols
 
 snapshot_app = typer.Typer(
@@ -29,14 +39,14 @@ def record(
     tickers: Annotated[
         list[str] | None, typer.Argument(help="Symbols; default: the active watchlist.")
     ] = None,
-    weeks: Annotated[int | None, typer.Option(help="Max DTE = 7 × weeks.")] = None,
-    min_dte: Annotated[int | None, typer.Option(help="Minimum days to expiry.")] = None,
-    max_dte: Annotated[int | None, typer.Option(help="Maximum days to expiry.")] = None,
-    min_return: Annotated[float | None, typer.Option(help="Minimum annualized return, %.")] = None,
-    max_delta: Annotated[float | None, typer.Option(help="Maximum |delta|, in (0, 1].")] = None,
-    min_oi: Annotated[int | None, typer.Option(help="Minimum open interest.")] = None,
-    max_spread: Annotated[float | None, typer.Option(help="Maximum spread, % of mid.")] = None,
-    rate: Annotated[float | None, typer.Option(help="Risk-free rate, %.")] = None,
+    weeks: WeeksOption = None,
+    min_dte: MinDteOption = None,
+    max_dte: MaxDteOption = None,
+    min_return: MinReturnOption = None,
+    max_delta: MaxDeltaOption = None,
+    min_oi: MinOiOption = None,
+    max_spread: MaxSpreadOption = None,
+    rate: RateOption = None,
     source: Annotated[
         str | None, typer.Option(help="What to record: yahoo (default), demo or snapshot:DIR.")
     ] = None,
