@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -16,7 +16,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from wheelscan.core.models import ScanEvent, TickerFailed, TickerFinished
+if TYPE_CHECKING:
+    from wheelscan.core.models import ScanEvent
 
 
 class ScanProgress:
@@ -48,6 +49,9 @@ class ScanProgress:
         self.progress.__exit__(None, None, None)
 
     def on_event(self, event: ScanEvent) -> None:
+        # Imported here so `results` can render tables without loading numpy.
+        from wheelscan.core.models import TickerFailed, TickerFinished
+
         if isinstance(event, TickerFinished):
             self.candidates += len(event.result.candidates)
         elif isinstance(event, TickerFailed):

@@ -145,33 +145,13 @@ def results(
 
 def _print_results(chosen: dict[str, Any], scan_times: dict[str, str]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(header_style="bold")
-    for name in ("Ticker", "Price", "Expiry", "DTE", "Strike", "Bid", "Delta", "Ann.", "OTM"):
-        table.add_column(name, justify="left" if name in ("Ticker", "Expiry") else "right")
-    table.add_column("OI", justify="right")
-    table.add_column("Badge")
-    count = 0
-    for symbol, result in sorted(chosen.items()):
-        for c in result.get("candidates", []):
-            count += 1
-            table.add_row(
-                symbol,
-                f"{result['underlying_price']:.2f}",
-                c["expiration"],
-                str(c["dte"]),
-                f"{c['strike']:.2f}",
-                f"{c['bid']:.2f}",
-                f"{c['delta']:.3f}",
-                f"{c['annualized_return_pct']:.1f}%",
-                f"{c['otm_pct']:.1f}%",
-                "" if c.get("open_interest") is None else str(c["open_interest"]),
-                c.get("badge", "n/a"),
-            )
+    from wheelscan.cli.render import candidates_table
+
+    count = sum(len(result.get("candidates", [])) for result in chosen.values())
     console = Console()
     if count:
-        console.print(table)
+        console.print(candidates_table({"results": dict(sorted(chosen.items()))}))
     console.print(f"{count} candidates from {len(chosen)} tickers", highlight=False)
 
 
