@@ -66,6 +66,11 @@ def _pct(value: float) -> str:
     return f"{value:.1f}%"
 
 
+def stdout_console() -> Console:
+    """A console on stdout; piped output keeps whole rows instead of the 80-column default."""
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+
+
 def candidates_table(document: dict[str, Any]) -> Table:
     """One row per candidate across tickers, as a trader reads them."""
     table = Table(title=None, show_lines=False, header_style="bold")
@@ -127,8 +132,7 @@ def valuation_lines(document: dict[str, Any]) -> list[str]:
 
 def print_document(document: dict[str, Any], console: Console | None = None) -> None:
     """The human view of a scan document: a table, then a one-line summary and errors."""
-    # Piped output keeps whole rows instead of the 80-column default.
-    console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    console = console or stdout_console()
     scan = document["scan"]
     count = sum(len(r["candidates"]) for r in document["results"].values())
     if count:

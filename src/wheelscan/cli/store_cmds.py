@@ -144,12 +144,10 @@ def results(
 
 
 def _print_results(chosen: dict[str, Any], scan_times: dict[str, str]) -> None:
-    from rich.console import Console
-
-    from wheelscan.cli.render import candidates_table
+    from wheelscan.cli.render import candidates_table, stdout_console
 
     count = sum(len(result.get("candidates", [])) for result in chosen.values())
-    console = Console()
+    console = stdout_console()
     if count:
         console.print(candidates_table({"results": dict(sorted(chosen.items()))}))
     console.print(f"{count} candidates from {len(chosen)} tickers", highlight=False)
