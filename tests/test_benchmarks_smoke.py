@@ -40,20 +40,22 @@ def test_scan_with_latency_is_judged_by_its_three_targets() -> None:
 
 def test_compute_paths_agree() -> None:
     result = compute.run(contracts=400, repeats=1)
-    assert result.figures["same candidates and rejection counts"] is True
-    assert result.figures["one 100k-row array: same results"] is True
-    assert result.figures["vectorised contracts/s"] > 0
-    assert result.figures["row-by-row contracts/s"] > 0
+    figures = result.figures
+    assert figures["same candidates and rejection counts"] is True
+    assert figures["one 100k-row chain: same results"] is True
+    for name in compute.APPROACHES:
+        assert figures[f"{name} contracts/s"] > 0
+    assert [t.name for t in result.targets] == ["vectorised vs row-by-row yfinance loop (×)"]
 
 
-def test_row_loop_matches_the_product_on_every_rejection_reason() -> None:
-    chains = compute.make_chains(3000)
+def test_both_row_loops_match_the_product_on_every_rejection_reason() -> None:
+    tickers = compute.make_tickers(3000)
     criteria = compute.Criteria(min_return_pct=5, max_delta=0.3, min_open_interest=100)
-    vector_candidates, vector_counts = compute.vectorised(chains, criteria)
-    loop_candidates, loop_counts = compute.row_by_row(chains, criteria)
-    assert vector_counts == loop_counts
-    assert sum(1 for count in vector_counts.values() if count) >= 6
-    assert [c.contract for c in vector_candidates] == [c.contract for c in loop_candidates]
+    product = compute.product(tickers, criteria)
+    assert sum(1 for count in product[1].values() if count) >= 6
+    assert len(product[0]) > 0
+    for loop in (compute.plain_loop, compute.yfinance_loop):
+        assert compute.same_outcome(product, loop(tickers, criteria))
 
 
 def test_startup_runs_each_command() -> None:

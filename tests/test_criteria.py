@@ -8,8 +8,10 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from wheelscan.core.criteria import evaluate_chain, sort_candidates
+from wheelscan.core.criteria import evaluate_chain, evaluate_chains, sort_candidates
 from wheelscan.core.models import REJECTION_REASONS, Criteria, CriteriaError, PutChain, Underlying
 from wheelscan.core.pricing import NEW_YORK
 
@@ -126,6 +128,32 @@ def test_candidates_sort_by_expiration_then_strike_descending() -> None:
         ("2026-12-04", 95.0),
         ("2026-12-11", 95.0),
     ]
+
+
+QUOTES = st.sampled_from([NAN, math.inf, -1.0, 0.0, 1e-5, 0.3, 0.9, 1.2, 1.3, 2.0, 95.0, 99.0])
+ROWS = st.lists(
+    st.fixed_dictionaries(
+        {"strike": QUOTES, "bid": QUOTES, "ask": QUOTES, "iv": QUOTES, "oi": QUOTES}
+    ),
+    max_size=6,
+)
+EXPIRIES = st.sampled_from([date(2026, 11, 23), date(2026, 11, 27), date(2026, 12, 4)])
+
+
+@given(st.lists(st.tuples(ROWS, EXPIRIES), max_size=4))
+def test_expirations_evaluated_together_match_each_evaluated_alone(
+    windows: list[tuple[list[dict[str, float]], date]],
+) -> None:
+    """The engine prices a ticker's expirations as one array; nothing may leak across them."""
+    chains = [chain(rows, expiration) for rows, expiration in windows]
+    criteria = Criteria(min_return_pct=1, max_delta=0.9, min_open_interest=1)
+    together, together_rejected = evaluate_chains(chains, UNDERLYING, criteria, 96.0)
+    alone = [evaluate_chain(c, UNDERLYING, criteria, 96.0) for c in chains]
+    assert together == [candidate for found, _ in alone for candidate in found]
+    assert together_rejected == {
+        reason: sum(rejected[reason] for _, rejected in alone) for reason in REJECTION_REASONS
+    }
+    assert len(together) + sum(together_rejected.values()) == sum(len(c) for c in chains)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from wheelscan.core.criteria import evaluate_chain, merge_rejections, sort_candidates
+from wheelscan.core.criteria import evaluate_chains, sort_candidates
 from wheelscan.core.models import (
     Criteria,
     PutChain,
@@ -270,13 +270,13 @@ class _Run:
         failures: dict[str, str],
         value: float | None,
     ) -> TickerResult:
-        evaluated = [evaluate_chain(c, nearest.underlying, self.criteria, value) for c in chains]
+        candidates, rejected = evaluate_chains(chains, nearest.underlying, self.criteria, value)
         return TickerResult(
             symbol=symbol,
             underlying_price=nearest.underlying.price,
             as_of=nearest.underlying.as_of,
-            rejected=merge_rejections(r for _, r in evaluated),
-            candidates=sort_candidates(c for cands, _ in evaluated for c in cands),
+            rejected=rejected,
+            candidates=sort_candidates(candidates),
             intrinsic_value=value,
             expiration_errors=failures,
         )

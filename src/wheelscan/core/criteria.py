@@ -8,7 +8,7 @@ applies in the order of `REJECTION_REASONS`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from wheelscan.core.pricing import (
 from wheelscan.core.valuation import badge_for
 
 MIN_IV = 0.01
+_ARRAYS = ("strike", "bid", "ask", "iv", "last", "open_interest", "volume")
 
 
 def _optional_int(value: float) -> int | None:
@@ -41,17 +42,32 @@ def evaluate_chain(
     intrinsic_value: float | None = None,
 ) -> tuple[list[Candidate], dict[str, int]]:
     """Candidates of one expiration, and the count of rejected contracts per reason."""
-    rejected = dict.fromkeys(REJECTION_REASONS, 0)
-    n = len(chain)
-    if n == 0:
-        return [], rejected
+    return evaluate_chains([chain], underlying, criteria, intrinsic_value)
+
+
+def evaluate_chains(
+    chains: Sequence[PutChain],
+    underlying: Underlying,
+    criteria: Criteria,
+    intrinsic_value: float | None = None,
+) -> tuple[list[Candidate], dict[str, int]]:
+    """Candidates of one underlying's expirations, and the rejected count per reason.
+
+    The chains are priced as one array: a ticker's window is a few short chains
+    (tens of strikes each), and numpy's fixed cost per call would otherwise be
+    paid once per expiration instead of once per ticker.
+    """
+    sizes = [len(chain) for chain in chains]
+    if sum(sizes) == 0:
+        return [], dict.fromkeys(REJECTION_REASONS, 0)
 
     spot = underlying.price
-    dte = days_to_expiry(underlying.as_of, chain.expiration)
-    years = years_to_expiry(underlying.as_of, chain.expiration)
-    strike, bid, ask, iv = chain.strike, chain.bid, chain.ask, chain.iv
-    oi = np.nan_to_num(chain.open_interest, nan=0.0)
-
+    dte_of_chain = [days_to_expiry(underlying.as_of, c.expiration) for c in chains]
+    dte = np.repeat(dte_of_chain, sizes)
+    years = np.repeat([years_to_expiry(underlying.as_of, c.expiration) for c in chains], sizes)
+    strike, bid, ask, iv, last, open_interest, volume = (
+        np.concatenate([getattr(c, name) for c in chains]) for name in _ARRAYS
+    )
     delta, prob_otm = put_delta_and_prob_otm(
         spot, strike, years, criteria.risk_free_rate_pct / 100.0, underlying.dividend_yield, iv
     )
@@ -59,44 +75,54 @@ def evaluate_chain(
     mid, spread = mid_and_spread_pct(bid, ask)
 
     with np.errstate(invalid="ignore"):
-        out_of_window = np.full(n, dte < criteria.min_dte or dte > criteria.max_dte)
-        tests = [
-            out_of_window,
-            ~(strike < spot),
-            ~(bid > 0),
-            ~(np.isfinite(ask) & (ask >= bid) & (strike > 0) & np.isfinite(strike)),
-            ~(iv >= MIN_IV),
-            ~(annualized >= criteria.min_return_pct),
-            ~(delta >= -criteria.max_delta),
-            ~(oi >= criteria.min_open_interest),
-            ~(spread <= criteria.max_spread_pct),
-        ]
-    still_in = np.ones(n, dtype=bool)
-    for reason, failed in zip(REJECTION_REASONS, tests, strict=True):
-        hit = still_in & failed
-        rejected[reason] = int(hit.sum())
-        still_in &= ~hit
+        # One row per test, in the order of REJECTION_REASONS; a missing OI counts as 0.
+        failed = np.array(
+            [
+                (dte < criteria.min_dte) | (dte > criteria.max_dte),
+                ~(strike < spot),
+                ~(bid > 0),
+                ~(np.isfinite(ask) & (ask >= bid) & (strike > 0) & np.isfinite(strike)),
+                ~(iv >= MIN_IV),
+                ~(annualized >= criteria.min_return_pct),
+                ~(delta >= -criteria.max_delta),
+                ~(
+                    np.where(np.isnan(open_interest), 0.0, open_interest)
+                    >= criteria.min_open_interest
+                ),
+                ~(spread <= criteria.max_spread_pct),
+            ]
+        )
+    is_rejected = failed.any(axis=0)
+    first_failure = failed.argmax(axis=0)[is_rejected]
+    counts = np.bincount(first_failure, minlength=len(REJECTION_REASONS)).tolist()
+    rejected = dict(zip(REJECTION_REASONS, counts, strict=True))
 
+    rows = np.flatnonzero(~is_rejected)
+    if rows.size == 0:
+        return [], rejected
     # Pull the candidates' figures out as Python lists in one go: indexing numpy
     # arrays element by element costs more than all the vectorised math above.
-    rows = np.flatnonzero(still_in)
-    strikes, bids = strike[rows].tolist(), bid[rows].tolist()
-    expiration = chain.expiration.isoformat()
+    contracts = [symbol for chain in chains for symbol in chain.contract]
+    expirations = [c.expiration.isoformat() for c in chains]
+    chain_of_row = np.repeat(np.arange(len(chains)), sizes)[rows].tolist()
+    otm = otm_pct(spot, strike)
+    columns = (strike, bid, ask, mid, last, iv, delta, prob_otm, annualized, spread, otm)
+    figures = np.stack([*columns, open_interest, volume])[:, rows].T.tolist()
     candidates = [
         Candidate(
-            contract=chain.contract[i],
-            expiration=expiration,
-            dte=dte,
+            contract=contracts[i],
+            expiration=expirations[c],
+            dte=dte_of_chain[c],
             strike=k,
             bid=b,
             ask=a,
             mid=m,
-            last=_optional_float(last),
+            last=_optional_float(price),
             iv=v,
             delta=d,
             prob_otm=p,
             annualized_return_pct=annual,
-            otm_pct=otm,
+            otm_pct=away,
             spread_pct=sp,
             open_interest=_optional_int(interest),
             volume=_optional_int(traded),
@@ -104,22 +130,8 @@ def evaluate_chain(
             breakeven=k - b,
             badge=badge_for(k, intrinsic_value),
         )
-        for i, k, b, a, m, last, v, d, p, annual, otm, sp, interest, traded in zip(
-            rows.tolist(),
-            strikes,
-            bids,
-            ask[rows].tolist(),
-            mid[rows].tolist(),
-            chain.last[rows].tolist(),
-            iv[rows].tolist(),
-            delta[rows].tolist(),
-            prob_otm[rows].tolist(),
-            annualized[rows].tolist(),
-            otm_pct(spot, strike[rows]).tolist(),
-            spread[rows].tolist(),
-            chain.open_interest[rows].tolist(),
-            chain.volume[rows].tolist(),
-            strict=True,
+        for i, c, (k, b, a, m, price, v, d, p, annual, sp, away, interest, traded) in zip(
+            rows.tolist(), chain_of_row, figures, strict=True
         )
     ]
     return candidates, rejected
@@ -128,11 +140,3 @@ def evaluate_chain(
 def sort_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Expiration ascending, then strike descending (SPEC 7)."""
     return sorted(candidates, key=lambda c: (c.expiration, -c.strike))
-
-
-def merge_rejections(counts: Iterable[dict[str, int]]) -> dict[str, int]:
-    total = dict.fromkeys(REJECTION_REASONS, 0)
-    for count in counts:
-        for reason, value in count.items():
-            total[reason] += value
-    return total

@@ -37,30 +37,31 @@ def years_to_expiry(as_of: datetime, expiration: date) -> float:
 def put_delta_and_prob_otm(
     spot: float,
     strike: np.ndarray,
-    years: float,
+    years: float | np.ndarray,
     rate: float,
     dividend_yield: float,
     sigma: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """BSM put delta −e^(−qT)·N(−d1) and prob_otm N(d2); NaN where the inputs cannot price.
 
-    `rate` and `dividend_yield` are fractions (0.04, not 4).
+    `rate` and `dividend_yield` are fractions (0.04, not 4); `years` is one figure
+    or one per contract (a ticker's expirations evaluated together).
     """
     strike = np.asarray(strike, dtype=float)
     sigma = np.asarray(sigma, dtype=float)
+    years = np.asarray(years, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        vol_sqrt_t = sigma * np.sqrt(years) if years > 0 else np.full_like(sigma, np.nan)
+        vol_sqrt_t = sigma * np.sqrt(np.where(years > 0, years, np.nan))
         d1 = (np.log(spot / strike) + (rate - dividend_yield + sigma**2 / 2) * years) / vol_sqrt_t
-        d2 = d1 - vol_sqrt_t
         delta = -np.exp(-dividend_yield * years) * ndtr(-d1)
-        prob_otm = ndtr(d2)
+        prob_otm = ndtr(d1 - vol_sqrt_t)
     return delta, prob_otm
 
 
-def annualized_return_pct(bid: np.ndarray, strike: np.ndarray, dte: int) -> np.ndarray:
+def annualized_return_pct(bid: np.ndarray, strike: np.ndarray, dte: int | np.ndarray) -> np.ndarray:
     """Premium over collateral, annualised: bid / K × 365 / max(DTE, 1) × 100."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return bid / strike * 365.0 / max(dte, 1) * 100.0
+        return bid / strike * 365.0 / np.maximum(dte, 1) * 100.0
 
 
 def otm_pct(spot: float, strike: np.ndarray) -> np.ndarray:

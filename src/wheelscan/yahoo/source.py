@@ -3,6 +3,13 @@
 `yahoo` uses yfinance's own session; `snapshot:DIR` and `demo` use a requests
 session whose transport answers offline (see transports.py). The calls here are
 blocking; the engine runs them in threads.
+
+Each request goes through yfinance's `Ticker._download_options`, which makes the
+request (session, cookie, crumb, consent) and returns the decoded answer; the puts
+are read from it by rows.py. Its public wrapper, `option_chain`, would also build
+calls and puts DataFrames the scan does not need (rows.py says what that costs).
+That method and the date-to-epoch map it fills, `Ticker._expirations`, are private
+yfinance details, like the singleton below; the dependency is pinned below 2.
 """
 
 from __future__ import annotations
@@ -16,10 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import yfinance as yf
-from pandas.api.types import is_numeric_dtype
 from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError
 
@@ -27,6 +31,7 @@ from wheelscan.core.errors import InputError
 from wheelscan.core.models import PutChain, Underlying
 from wheelscan.core.pricing import NEW_YORK
 from wheelscan.paths import private_dir, yfinance_cache_dir
+from wheelscan.yahoo.rows import put_chain_from_rows
 from wheelscan.yahoo.transports import (
     OPTIONS_PATH,
     DemoTransport,
@@ -179,30 +184,6 @@ def underlying_from_quote(symbol: str, quote: dict[str, Any], fetched_at: dateti
     )
 
 
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """A column as floats, NaN where missing. yfinance's columns are numeric already;
-    only a column holding something else pays for `to_numeric` (4× slower per chain)."""
-    column = frame[name]
-    if is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype=float)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def put_chain_from_frame(frame: pd.DataFrame, expiration: str) -> PutChain:
-    """yfinance's puts DataFrame as a PutChain of float arrays."""
-    return PutChain(
-        expiration=datetime.strptime(expiration, "%Y-%m-%d").date(),
-        contract=list(map(str, frame["contractSymbol"].tolist())),
-        strike=_column(frame, "strike"),
-        bid=_column(frame, "bid"),
-        ask=_column(frame, "ask"),
-        last=_column(frame, "lastPrice"),
-        iv=_column(frame, "impliedVolatility"),
-        open_interest=_column(frame, "openInterest"),
-        volume=_column(frame, "volume"),
-    )
-
-
 class YahooSource:
     """Fetches put chains through yfinance; `transport` is set for offline sources."""
 
@@ -239,27 +220,30 @@ class YahooSource:
         """The no-date request: quote, expirations and the nearest expiration's puts."""
         ticker = yf.Ticker(symbol, session=self.session)
         fetched_at = datetime.now(UTC)
-        options = _options_call(symbol, ticker.option_chain)
-        if options.puts is None or not options.underlying:
+        answer = _options_call(symbol, ticker._download_options)
+        if not answer or not answer.get("underlying"):
             raise _http_failure(symbol) or SourceError("no options listed (unknown symbol?)")
-        expirations = list(ticker.options)
+        expirations = list(ticker.options)  # filled by the request above
         if not expirations:
             raise SourceError("no expirations listed")
         nearest = expirations[0]
         return NearestChain(
             ticker=ticker,
-            underlying=underlying_from_quote(symbol, options.underlying, fetched_at),
+            underlying=underlying_from_quote(symbol, answer["underlying"], fetched_at),
             expirations=expirations,
-            chain=put_chain_from_frame(options.puts, nearest),
+            chain=_options_call(symbol, lambda: put_chain_from_rows(answer["puts"], nearest)),
         )
 
     @staticmethod
     def fetch_expiration(ticker: yf.Ticker, expiration: str) -> PutChain:
         """One dated request: the puts of `expiration` (YYYY-MM-DD)."""
-        options = _options_call(expiration, lambda: ticker.option_chain(expiration))
-        if options.puts is None:
+        epoch = ticker._expirations.get(expiration)
+        if epoch is None:
+            raise SourceError(f"{expiration} is not among the listed expirations")
+        answer = _options_call(expiration, lambda: ticker._download_options(epoch))
+        if not answer:
             raise _http_failure(expiration) or SourceError(f"no chain for {expiration}")
-        return put_chain_from_frame(options.puts, expiration)
+        return _options_call(expiration, lambda: put_chain_from_rows(answer["puts"], expiration))
 
 
 def make_source(spec: str) -> YahooSource:
