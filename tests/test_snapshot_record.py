@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from wheelscan.cli.main import app
 from wheelscan.core.symbols import SymbolError
 from wheelscan.watchlist import load_watchlist
-from wheelscan.yahoo.recording import RecordingCurlSession
+from wheelscan.yahoo.recording import RecordingCurlSession, recording_source
+from wheelscan.yahoo.source import _http_failure
 from wheelscan.yahoo.transports import (
     DemoTransport,
     RecordingTransport,
@@ -103,6 +104,7 @@ class _FakeYahoo(BaseHTTPRequestHandler):
     """A loopback HTTP server standing in for Yahoo, for the live (curl_cffi) recorder."""
 
     def do_GET(self) -> None:
+        status = 503 if self.path.startswith("/v7/finance/options/DOWN") else 200
         if self.path.startswith("/v7/finance/options/HTML"):
             body, kind = b"<html>rate limited</html>", "text/html"
         elif self.path.startswith("/v7/finance/options/"):
@@ -112,7 +114,7 @@ class _FakeYahoo(BaseHTTPRequestHandler):
             )
         else:
             body, kind = b"crumb", "text/plain"
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -148,3 +150,15 @@ def test_the_live_session_records_the_raw_bodies_it_receives(
     assert (tmp_path / "QQQ.json").read_bytes() == first.content
     assert (tmp_path / "QQQ_1796342400.json").read_bytes() == dated.content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["QQQ.json", "QQQ_1796342400.json"]
+
+
+def test_the_live_recording_source_still_reads_an_error_status_as_one(
+    tmp_path: Path, fake_yahoo: str
+) -> None:
+    """A 503 with a JSON body must not read as "no options listed" while recording."""
+    source, _writer = recording_source("yahoo", tmp_path)
+    source.session.get(f"{fake_yahoo}/v7/finance/options/DOWN", params={"crumb": "c"})
+    failure = _http_failure("DOWN")
+    assert failure is not None and failure.transient
+    assert "HTTP 503" in str(failure)
+    assert list(tmp_path.iterdir()) == [], "an error answer is not recorded"

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from curl_cffi import requests as curl_requests
 
-from wheelscan.yahoo.source import YahooSource, make_source
+from wheelscan.yahoo.source import YahooSource, make_source, with_status_recording
 from wheelscan.yahoo.transports import RecordingTransport, SnapshotWriter, options_request
 
 
@@ -43,5 +43,5 @@ def recording_source(spec: str, directory: Path) -> tuple[YahooSource, SnapshotW
     writer = SnapshotWriter(directory)
     if source.transport is not None:
         return YahooSource(source.name, RecordingTransport(source.transport, writer)), writer
-    source.session = RecordingCurlSession(writer, impersonate="chrome")
+    source.session = with_status_recording(RecordingCurlSession(writer, impersonate="chrome"))
     return source, writer

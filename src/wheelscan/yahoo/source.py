@@ -73,7 +73,7 @@ class YahooAnswerError(SourceError):
 
     yfinance hides both: an error status with a JSON body reads as "no options" (like an
     unknown symbol), an HTML page or a cut-off body as a bare JSONDecodeError. The status
-    is recorded per thread by `_record_options_status`, so the reason can name it and the
+    is recorded per thread by `with_status_recording`, so the reason can name it and the
     engine can retry what a retry may fix (401 bad crumb, 429, 5xx, a cut-off body).
     """
 
@@ -99,7 +99,7 @@ def is_transient(error: BaseException) -> bool:
     return any(cls.__name__ in _TRANSIENT_NAMES for cls in type(error).__mro__)
 
 
-def _record_options_status(session: Any) -> Any:
+def with_status_recording(session: Any) -> Any:
     """Wrap `session.get` to note, per thread, the HTTP status of each options response.
 
     Both backends yfinance accepts (requests, curl_cffi) route its calls through
@@ -192,7 +192,7 @@ class YahooSource:
         self.transport = transport
         self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
         session = offline_session(transport) if transport else yf.data.new_session()
-        self.session: object = _record_options_status(session)
+        self.session: object = with_status_recording(session)
 
     def activate(self) -> None:
         """Point yfinance's process-wide data object at this source's session.
