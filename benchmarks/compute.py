@@ -8,9 +8,10 @@ each approach parses, prices and filters the same contracts:
 - product: what the source and the engine run, `put_chain_from_rows` for each
   expiration, then `evaluate_chains` once per ticker;
 - yfinance loop: what a plain yfinance script does with the same answer:
-  `option_chain(date).puts` (yfinance's `_options2df`, puts only; the real call
-  also builds the calls), then a loop over the rows (`itertuples`, the fast way
-  to loop a DataFrame) doing the SPEC 2–3 math with the `math` module;
+  `option_chain(date)` (yfinance's `_options2df` for the calls and the puts,
+  as that call does; wheelscan did the same before it read the rows itself),
+  then a loop over the puts (`itertuples`, the fast way to loop a DataFrame)
+  doing the SPEC 2–3 math with the `math` module;
 - plain loop: the same math over the decoded rows themselves, no pandas at all:
   the fastest row-by-row Python we could write.
 
@@ -44,11 +45,12 @@ Outcome = tuple[list[Candidate], dict[str, int]]
 
 @dataclass(frozen=True)
 class TickerAnswers:
-    """One ticker's quote and the decoded put rows of each expiration in its window."""
+    """One ticker's quote and the decoded rows of each expiration in its window."""
 
     underlying: Underlying
     expirations: list[str]
     puts: list[list[dict[str, Any]]]
+    calls: list[list[dict[str, Any]]]
 
     @property
     def contracts(self) -> int:
@@ -63,16 +65,18 @@ def make_tickers(contracts: int) -> list[TickerAnswers]:
     for symbol in bench_symbols(10**5):
         listed = market.options_json(symbol, None)["optionChain"]["result"][0]
         underlying = underlying_from_quote(symbol, listed["quote"], FIXED_NOW)
-        expirations, puts = [], []
+        expirations, puts, calls = [], [], []
         for epoch in listed["expirationDates"][:WINDOW_EXPIRATIONS]:
             body = json.loads(json.dumps(market.options_json(symbol, epoch)))  # as decoded
-            rows = body["optionChain"]["result"][0]["options"][0]["puts"][: contracts - total]
+            answer = body["optionChain"]["result"][0]["options"][0]
+            rows = answer["puts"][: contracts - total]
             expirations.append(expiration_date(epoch).isoformat())
             puts.append(rows)
+            calls.append(answer["calls"])
             total += len(rows)
             if total >= contracts:
                 break
-        tickers.append(TickerAnswers(underlying, expirations, puts))
+        tickers.append(TickerAnswers(underlying, expirations, puts, calls))
         if total >= contracts:
             return tickers
     return tickers
@@ -184,16 +188,16 @@ class RowLoop:
         )
 
 
-def _each_expiration(tickers: list[TickerAnswers]) -> Iterable[tuple[Underlying, str, list]]:
+def _each_expiration(tickers: list[TickerAnswers]) -> Iterable[tuple[Underlying, str, list, list]]:
     for ticker in tickers:
-        for day, rows in zip(ticker.expirations, ticker.puts, strict=True):
-            yield ticker.underlying, day, rows
+        for day, puts, calls in zip(ticker.expirations, ticker.puts, ticker.calls, strict=True):
+            yield ticker.underlying, day, puts, calls
 
 
 def plain_loop(tickers: list[TickerAnswers], criteria: Criteria) -> Outcome:
     """Row by row over the decoded answer: no pandas, no numpy."""
     loop = RowLoop(criteria)
-    for underlying, day, rows in _each_expiration(tickers):
+    for underlying, day, rows, _calls in _each_expiration(tickers):
         loop.expiration(underlying, day)
         for row in rows:
             get = row.get
@@ -211,12 +215,13 @@ def plain_loop(tickers: list[TickerAnswers], criteria: Criteria) -> Outcome:
 
 
 def yfinance_loop(tickers: list[TickerAnswers], criteria: Criteria) -> Outcome:
-    """A plain yfinance script: the puts DataFrame `option_chain` returns, looped by row."""
+    """A plain yfinance script: the DataFrames `option_chain` builds, the puts looped by row."""
     loop = RowLoop(criteria)
     to_frame = yf.Ticker("AAA")._options2df
-    for underlying, day, rows in _each_expiration(tickers):
+    for underlying, day, puts, calls in _each_expiration(tickers):
         loop.expiration(underlying, day)
-        for row in to_frame(rows).itertuples(index=False):
+        to_frame(calls)
+        for row in to_frame(puts).itertuples(index=False):
             loop.contract(
                 row.contractSymbol,
                 row.strike,
@@ -244,8 +249,10 @@ def one_chain(tickers: list[TickerAnswers], contracts: int) -> list[TickerAnswer
     """The first expiration's rows repeated to `contracts` rows: per-call costs amortised."""
     first = tickers[0]
     rows = first.puts[0]
-    repeated = (rows * -(-contracts // len(rows)))[:contracts]
-    return [TickerAnswers(first.underlying, first.expirations[:1], [repeated])]
+    copies = -(-contracts // len(rows))
+    repeated = (rows * copies)[:contracts]
+    calls = (first.calls[0] * copies)[:contracts]
+    return [TickerAnswers(first.underlying, first.expirations[:1], [repeated], [calls])]
 
 
 Approach = Callable[[list[TickerAnswers], Criteria], Outcome]
