@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
 import typer
 
+from wheelscan.cli.json_output import echo_json
 from wheelscan.cli.params import (
     MaxDeltaOption,
     MaxDteOption,
@@ -74,7 +74,7 @@ def show(
                 key: {"value": _json_value(value), "origin": origin} for key, value, origin in rows
             },
         }
-        typer.echo(json.dumps(document, indent=2))
+        echo_json(document)
         return
     state = "" if settings.path.exists() else " (not created yet: defaults in use)"
     typer.echo(f"# {settings.path}{state}")

@@ -10,7 +10,6 @@ to the typer app in cli/main.py, which prints the same documents.
 
 from __future__ import annotations
 
-import json
 import sys
 
 JSON_FLAG = "--json"
@@ -32,17 +31,28 @@ def fast_reader(args: list[str]) -> tuple[str, str | None] | None:
     return None
 
 
+def _symbol(ticker: str) -> str:
+    """The normalized ticker, or exit 2 with one line (the symbol rules load only here)."""
+    from wheelscan.core.symbols import SymbolError, normalize_symbol
+
+    try:
+        return normalize_symbol(ticker)
+    except SymbolError as error:
+        sys.stderr.write(f"wheelscan: error: {error}\n")
+        sys.exit(2)
+
+
 def _answer(command: str, ticker: str | None) -> None:
+    from wheelscan.cli.json_output import echo_json
     from wheelscan.cli.store_json import results_document, status_document
-    from wheelscan.core.symbols import normalize_symbol
     from wheelscan.store import Store
 
+    symbol = _symbol(ticker) if ticker else None
     if command == "status":
         document = status_document(Store().read_status())
     else:
-        symbol = normalize_symbol(ticker) if ticker else None
         document = results_document(Store().read_results(), symbol)
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    echo_json(document)
     if document.get("warning"):
         sys.stderr.write(f"wheelscan: warning: {document['warning']}\n")
 
@@ -54,11 +64,5 @@ def run() -> None:
 
         run_typer_app()
         return
-    from wheelscan.core.errors import InputError
-
-    try:
-        _answer(*chosen)
-    except InputError as error:
-        sys.stderr.write(f"wheelscan: error: {error}\n")
-        sys.exit(2)
+    _answer(*chosen)
     sys.exit(0)

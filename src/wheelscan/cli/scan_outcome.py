@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from wheelscan.cli.exit_codes import ExitCode
+from wheelscan.cli.json_output import echo_json
 
 if TYPE_CHECKING:
     from wheelscan.core.models import ScanEvent
@@ -64,7 +64,7 @@ def report(outcome: ScanOutcome, *, as_json: bool) -> None:
     if document is None:
         typer.echo(f"wheelscan: {outcome.message}", err=True)
     elif as_json:
-        typer.echo(json.dumps(document, indent=2))
+        echo_json(document)
     elif outcome.document and document["scan"]["state"] == "SKIPPED":
         typer.echo(outcome.message)
     else:

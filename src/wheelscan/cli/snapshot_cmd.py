@@ -7,13 +7,13 @@ write the store, or wait for the market to open.
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from wheelscan.cli.json_output import echo_json
 from wheelscan.cli.params import (
     MaxDeltaOption,
     MaxDteOption,
@@ -91,7 +91,7 @@ def record(
         )
     document = scan_document(report, uuid.uuid4().hex[:12], "adhoc")
     if as_json:
-        typer.echo(json.dumps(document, indent=2))
+        echo_json(document)
     else:
         print_document(document)
         typer.echo(

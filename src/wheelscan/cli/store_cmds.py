@@ -6,19 +6,15 @@ and rich, never the engine, pandas, yfinance, numpy or textual.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
 from wheelscan.cli.exit_codes import ExitCode
+from wheelscan.cli.json_output import echo_json
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2))
 
 
 def _warn(message: str | None) -> None:
@@ -66,7 +62,7 @@ def status(as_json: JsonOption = False) -> None:
     if as_json:
         from wheelscan.cli.store_json import status_document
 
-        _echo_json(status_document(state))
+        echo_json(status_document(state))
         _warn(state.warning)
         return
     _warn(state.warning)
@@ -116,7 +112,7 @@ def results(
     if as_json:
         from wheelscan.cli.store_json import results_document
 
-        _echo_json(results_document(published, symbol))
+        echo_json(results_document(published, symbol))
         _warn(published.warning)
         return
     _warn(published.warning)
@@ -159,7 +155,7 @@ def history(as_json: JsonOption = False) -> None:
 
     entries, warning = Store().read_history()
     if as_json:
-        _echo_json(entries)
+        echo_json(entries)
         _warn(warning)
         return
     _warn(warning)

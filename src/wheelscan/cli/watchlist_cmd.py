@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from wheelscan.cli.json_output import echo_json
 
 watchlist_app = typer.Typer(
     name="watchlist",
@@ -31,7 +32,7 @@ def list_(
             "default": watchlist.is_default,
             "tickers": [e.to_json() for e in watchlist.entries],
         }
-        typer.echo(json.dumps(document, indent=2))
+        echo_json(document)
         return
     origin = "the default list (no file yet)" if watchlist.is_default else str(watchlist.path)
     active = len(watchlist.active_symbols())
