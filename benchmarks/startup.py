@@ -41,10 +41,15 @@ def wall_time(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def run(runs: int = 30, populate: bool = True) -> BenchResult:
+def run(runs: int = 60, populate: bool = True) -> BenchResult:
     cli = wheelscan_command()
     with tempfile.TemporaryDirectory(prefix="wheelscan-bench-") as home:
-        env = os.environ | {"WHEELSCAN_HOME": home, "WHEELSCAN_DEMO_LATENCY": "0"}
+        env = os.environ | {
+            "WHEELSCAN_HOME": home,
+            "WHEELSCAN_DEMO_LATENCY": "0",
+            "PYTHONPYCACHEPREFIX": str(Path(home) / "pycache"),
+        }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if populate:
             subprocess.run(
                 [*cli, "refresh", "--source", "demo"], env=env, check=True, capture_output=True
