@@ -21,6 +21,7 @@ from wheelscan.core.models import ScanState
 from wheelscan.lifecycle import WATCHLIST, ScanSettings, run_scan
 from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.messages import ScanEnded
 from wheelscan.tui.widgets import DetailPanel, NodeRef, ResultsTree
 
 SEEDED = ["AAPL", "KO", "MSFT"]
@@ -112,6 +113,84 @@ async def test_scan_streams_tickers_into_the_tree_before_it_ends(
     assert sorted(Store().read_results().results) == SCANNED
 
 
+def watch_scan_end(app: WheelscanApp) -> dict[str, object]:
+    """What the tree and the counters show right after the app has handled ScanEnded.
+
+    The reload of the published results starts there and lands later, so this is
+    what the streamed events alone put in the tree.
+    """
+    seen: dict[str, object] = {}
+
+    def record(message: object) -> None:
+        if isinstance(message, ScanEnded) and not seen:
+            nodes = ticker_nodes(app)
+            seen["leaves"] = {
+                symbol: [leaf.data.contract for leaf in node.children]
+                for symbol, node in nodes.items()
+            }
+            seen["labels"] = {symbol: str(node.label) for symbol, node in nodes.items()}
+            seen["expanded"] = [symbol for symbol, node in nodes.items() if node.is_expanded]
+            seen["counts"] = (app.done, app.total)
+            seen["queued"] = len(app.pending_events)
+
+    app.message_signal.subscribe(app, record, immediate=True)
+    return seen
+
+
+async def test_a_burst_of_results_is_all_in_the_tree_when_the_scan_ends(tmp_path: Path) -> None:
+    """No latency: the results arrive in a burst, queued and applied in batches; the
+    scan's end applies what is still queued, so every ticker is there before the reload."""
+    await seed_store()
+    symbols = [*SCANNED, "DIS", "GOOG", "INTC", "JPM", "META", "TSLA", "WMT", "XOM"]
+    app = make_app(tmp_path, symbols=symbols)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        at_end = watch_scan_end(app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: bool(at_end), timeout=30)
+        await app.workers.wait_for_complete()
+    assert app.last_outcome.state is ScanState.SUCCEEDED
+    published = Store().read_results().results
+    assert sorted(published) == sorted(symbols)
+    assert at_end["leaves"] == {
+        symbol: [c["contract"] for c in published[symbol]["candidates"]]
+        for symbol in sorted(symbols)
+    }
+    assert list(at_end["leaves"]) == sorted(symbols)
+    for symbol, label in at_end["labels"].items():
+        count = len(published[symbol]["candidates"])
+        assert re.search(rf"^{symbol}\s+\$[\d,.]+\s+{count} puts?", label), label
+        assert "scanning" not in label
+    assert at_end["counts"] == (len(symbols), len(symbols))
+    assert at_end["queued"] == 0
+
+
+async def test_streamed_results_keep_the_filter_and_the_expanded_tickers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_store()
+    monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.02")
+    with_a = [symbol for symbol in SCANNED if "A" in symbol]
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await pilot.press("slash", "a", "enter")
+        assert list(ticker_nodes(app)) == ["AAPL"]
+        ticker_nodes(app)["AAPL"].expand()
+        await wait_until(pilot, lambda: "AAPL" in app.query_one(ResultsTree).expanded_symbols)
+        at_end = watch_scan_end(app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: bool(at_end), timeout=30)
+        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: list(ticker_nodes(app)) == with_a)
+        assert ticker_nodes(app)["AAPL"].is_expanded
+    assert app.last_outcome.state is ScanState.SUCCEEDED
+    published = Store().read_results().results
+    assert list(at_end["leaves"]) == with_a
+    assert at_end["leaves"]["AMZN"] == [c["contract"] for c in published["AMZN"]["candidates"]]
+    assert at_end["expanded"] == ["AAPL"]
+
+
 async def test_cancel_mid_scan_keeps_the_previous_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -121,9 +200,11 @@ async def test_cancel_mid_scan_keeps_the_previous_results(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
         await pilot.press("s")
+        await wait_until(pilot, lambda: "scanning…" in str(ticker_nodes(app)["MSFT"].label))
         await wait_until(pilot, lambda: app.done >= 2)
         await pilot.press("c")
         await wait_until(pilot, lambda: app.mode == "idle")
+        assert not any("scanning" in str(node.label) for node in ticker_nodes(app).values())
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: list(ticker_nodes(app)) == SEEDED)
         assert app.last_outcome.state is ScanState.CANCELLED

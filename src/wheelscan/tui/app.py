@@ -9,6 +9,11 @@ Three modes: idle (the published results), scanning (the app's own scan, its
 tickers streamed into the tree as they finish) and watching (another process
 holds the lock: its progress and partial results are polled from the store
 about once a second with chained timers, and the results reload when it ends).
+
+The app's own scan events are queued and applied in batches, at most every
+`SCAN_FLUSH_S` and once more when the scan ends: a 100-ticker scan posts about
+two hundred events, and redrawing the tree for each one kept the event loop
+busy (each redraw stretched by the scan threads' share of the GIL).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Tree
 
 from wheelscan.core.models import (
@@ -52,7 +58,7 @@ from wheelscan.tui.messages import (
     ScanRefused,
     WatchPolled,
 )
-from wheelscan.tui.model import ResultsBook, ResultsFilter
+from wheelscan.tui.model import ResultsBook, ResultsFilter, TickerRow
 from wheelscan.tui.widgets import (
     ColumnHeader,
     DetailPanel,
@@ -69,6 +75,7 @@ WATCH_POLL_S = 1.0
 IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
+SCAN_FLUSH_S = 0.25
 SEVERITIES = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}
 
 
@@ -79,11 +86,18 @@ def _freeze_long_lived_objects() -> None:
     objects; every full collection during a scan walked them all with the GIL held
     (80–150 ms each: the app's largest event-loop stalls, benchmarks/app_stall.py).
     `gc.freeze()` is CPython's remedy; frozen objects are still freed by refcount.
+    The collector is paused during the import itself, which otherwise triggers a
+    full collection over the half-imported stack (50–70 ms).
     """
-    import wheelscan.engine
-    import wheelscan.yahoo.source  # noqa: F401
-
-    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import wheelscan.engine
+        import wheelscan.yahoo.source  # noqa: F401
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _parse_times(times: dict[str, str]) -> dict[str, datetime]:
@@ -158,6 +172,8 @@ class WheelscanApp(App[None]):
         self.done = self.total = self.candidates = self.errors = 0
         self.watched_scan_id: str | None = None
         self.last_outcome: Any = None
+        self.pending_events: list[ScanEventPosted] = []
+        self.flush_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------
 
@@ -304,34 +320,69 @@ class WheelscanApp(App[None]):
         self.refresh_status()
 
     @on(ScanEventPosted)
-    def apply_scan_event(self, message: ScanEventPosted) -> None:
-        event = message.event
+    def queue_scan_event(self, message: ScanEventPosted) -> None:
+        """Hold the event; `flush_scan_events` applies the queue within `SCAN_FLUSH_S`."""
+        self.pending_events.append(message)
+        if self.flush_timer is None:
+            self.flush_timer = self.set_timer(SCAN_FLUSH_S, self.flush_due)
+
+    def flush_due(self) -> None:
+        self.flush_timer = None
+        self.flush_scan_events()
+
+    def flush_scan_events(self) -> None:
+        """Apply every queued scan event, then redraw each changed ticker and the progress once.
+
+        Also called when the scan ends (before the timer is due), so nothing stays queued.
+        """
+        if self.flush_timer is not None:
+            self.flush_timer.stop()
+            self.flush_timer = None
+        posted, self.pending_events = self.pending_events, []
+        if not posted:
+            return
         tree = self.query_one(ResultsTree)
+        changed: dict[str, None] = {}  # tickers with a new result or error, once each, in order
+        started: dict[str, None] = {}  # tickers that only gain their "scanning…" mark
+        for message in posted:
+            if isinstance(message.event, TickerStarted):
+                tree.scanning.add(message.event.symbol)
+                started[message.event.symbol] = None
+            elif (symbol := self.apply_scan_event(message)) is not None:
+                changed[symbol] = None
+        marked = [self.shown_row(symbol) for symbol in started if symbol not in changed]
+        with self.batch_update():
+            self.refresh_tickers(changed)
+            tree.relabel([row for row in marked if row is not None])
+            self.refresh_progress()
+
+    def apply_scan_event(self, message: ScanEventPosted) -> str | None:
+        """Fold a ScanStarted, TickerFinished or TickerFailed into the book and the counters;
+        returns the ticker whose row changed."""
+        event = message.event
         if isinstance(event, ScanStarted):
             self.total = event.total
-        elif isinstance(event, TickerStarted):
-            tree.mark_scanning(event.symbol, self.book.rows.get(event.symbol), True)
-        elif isinstance(event, TickerFinished):
+            return None
+        if isinstance(event, TickerFinished):
             result = event.result
             failures = result.expiration_errors
             error = "; ".join(f"{d}: {r}" for d, r in failures.items()) if failures else None
-            self.book.finished(event.symbol, result.to_json(), datetime.now(UTC), error)
+            self.book.finished(event.symbol, message.result, datetime.now(UTC), error)
             self.candidates += len(result.candidates)
             self.errors += bool(error)
-            tree.scanning.discard(event.symbol)
-            self.refresh_ticker(event.symbol)
         elif isinstance(event, TickerFailed):
             self.book.failed(event.symbol, event.reason)
             self.errors += 1
-            tree.scanning.discard(event.symbol)
-            self.refresh_ticker(event.symbol)
-        if isinstance(event, TickerFinished | TickerFailed):
-            self.done, self.total = event.done, event.total
-        self.refresh_progress()
+        else:
+            return None
+        self.query_one(ResultsTree).scanning.discard(event.symbol)
+        self.done, self.total = event.done, event.total
+        return event.symbol
 
     @on(ScanRefused)
     def watch_instead(self, message: ScanRefused) -> None:
         """Another process took the lock first: watch its scan instead of failing."""
+        self.flush_scan_events()
         self.query_one(ResultsTree).clear_scanning(self.book.rows)
         self.start_watching(message.holder)
 
@@ -339,12 +390,14 @@ class WheelscanApp(App[None]):
     def scan_ended(self, message: ScanEnded) -> None:
         outcome = message.outcome
         self.last_outcome = outcome
+        self.flush_scan_events()
         self.end_scan_mode()
         self.notify_outcome(str(outcome.state), outcome.message)
         self.load_results()
 
     @on(ScanCrashed)
     def scan_crashed(self, message: ScanCrashed) -> None:
+        self.flush_scan_events()
         self.end_scan_mode()
         self.notify(message.error, title="Scan failed", severity="error", timeout=10)
         self.load_results()
@@ -368,8 +421,7 @@ class WheelscanApp(App[None]):
             changed = self.book.overlay(
                 progress.results, _result_times(progress.results), progress.errors
             )
-            for symbol in changed:
-                self.refresh_ticker(symbol)
+            self.refresh_tickers(changed)
             self.refresh_progress()
         if lock is None:
             watched = self.watched_scan_id
@@ -502,23 +554,35 @@ class WheelscanApp(App[None]):
                 f"Nothing matches the filter ({self.filter.describe()}); press / to change it."
             )
 
-    def refresh_ticker(self, symbol: str) -> None:
-        """One ticker changed: update its node alone (or drop it if the filter hides it)."""
-        tree = self.query_one(ResultsTree)
+    def shown_row(self, symbol: str) -> TickerRow | None:
+        """The ticker as the tree shows it under the filter; None when unknown or hidden."""
         row = self.book.rows.get(symbol)
-        shown = self.filter.apply(row) if row is not None else None
-        if shown is None:
-            tree.show_rows(self.book.visible(self.filter))
-        else:
-            tree.show_row(shown)
+        return self.filter.apply(row) if row is not None else None
+
+    def refresh_tickers(self, symbols: Iterable[str]) -> None:
+        """Some tickers changed: update their nodes alone (dropping those the filter hides)."""
+        shown, hidden = [], []
+        for symbol in symbols:
+            view = self.shown_row(symbol)
+            if view is None:
+                hidden.append(symbol)
+            else:
+                shown.append(view)
+        self.query_one(ResultsTree).update_rows(shown, hidden)
         self.refresh_details()
         self.refresh_empty_hint()
 
     def refresh_details(self) -> None:
-        panel = self.query_one(DetailPanel)
-        if not panel.display:
+        """Show the highlighted node's figures, if the panel is open.
+
+        A highlight can still be queued while the app shuts down, after its widgets
+        are gone: then there is nothing to show.
+        """
+        panels, trees = self.query(DetailPanel), self.query(ResultsTree)
+        if not panels or not trees or not panels.first().display:
             return
-        node = self.query_one(ResultsTree).cursor_node
+        panel = panels.first()
+        node = trees.first().cursor_node
         ref = node.data if node is not None else None
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         panel.show(ref, row)

@@ -6,13 +6,13 @@ these (`post_message` is thread-safe). Handlers run on the event loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
-from wheelscan.core.models import ScanEvent
+from wheelscan.core.models import ScanEvent, TickerFinished
 
 
 @dataclass
@@ -33,9 +33,20 @@ class MarketChecked(Message):
 
 @dataclass
 class ScanEventPosted(Message):
-    """One event of the app's own scan, as the engine emitted it."""
+    """One event of the app's own scan, as the engine emitted it.
+
+    Built in the scan's thread, which also converts a finished ticker's result to
+    its SPEC 7 JSON object (`result`; empty for the other events): the event loop
+    does not spend on it.
+    """
 
     event: ScanEvent
+    result: dict[str, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.event, TickerFinished):
+            self.result = self.event.result.to_json()
 
 
 @dataclass

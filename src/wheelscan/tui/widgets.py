@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -40,6 +41,8 @@ class NodeRef:
 class StatusLine(Static):
     """Market state, data age, criteria and filter, on one line under the title."""
 
+    shown: Text | None = None
+
     def show(
         self, market: Text, data_age: str, stale: bool, criteria: str, filter_text: str
     ) -> None:
@@ -54,11 +57,15 @@ class StatusLine(Static):
         if filter_text:
             text.append(" │ ", style="dim")
             text.append(f"filter: {filter_text}", style="bold yellow")
-        self.update(text)
+        if text != self.shown:
+            self.shown = text
+            self.update(text)
 
 
 class ScanProgress(Vertical):
     """A running scan: its title, a bar, and counters (done/total, candidates, errors, time)."""
+
+    shown_title: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="scan-title")
@@ -75,7 +82,9 @@ class ScanProgress(Vertical):
         errors: int,
         elapsed_s: float,
     ) -> None:
-        self.query_one("#scan-title", Label).update(Text(title, style="bold"))
+        if title != self.shown_title:
+            self.shown_title = title
+            self.query_one("#scan-title", Label).update(Text(title, style="bold"))
         bar = self.query_one(ProgressBar)
         bar.update(total=total or None, progress=done)
         counters = Text()
@@ -88,7 +97,8 @@ class ScanProgress(Vertical):
             counters.append(f"  ETA {duration(eta)}")
         elif total and done >= total:
             counters.append("  finishing…")
-        self.query_one("#scan-counters", Label).update(counters)
+        # The counters fill the rest of their line (app.tcss): no layout pass for new figures.
+        self.query_one("#scan-counters", Label).update(counters, layout=False)
 
 
 class ColumnHeader(Static):
@@ -102,7 +112,10 @@ class ResultsTree(Tree[NodeRef]):
     """One collapsible node per ticker, its candidates as aligned leaves.
 
     The expanded tickers are remembered by symbol, so a reload, a filter or a
-    streamed update keeps them open.
+    streamed update keeps them open. Updates touch only what changed: a new label
+    repaints its node's lines, and an expand (even of an open node) makes Textual
+    redraw every visible line, so a label that already reads right and an open
+    node are left alone.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,33 +129,53 @@ class ResultsTree(Tree[NodeRef]):
         self.expanded_symbols: set[str] = set()
         self.scanning: set[str] = set()
 
+    def get_label_width(self, node: TreeNode[NodeRef]) -> int:
+        """The label's width without rendering it (Textual's default renders every label
+        each time the tree's lines are rebuilt, which is after every added node)."""
+        label = node.label
+        width = label.cell_len if isinstance(label, Text) else cell_len(label)
+        if node.allow_expand:
+            width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+        return width
+
     def _ticker_nodes(self) -> dict[str, TreeNode[NodeRef]]:
         return {node.data.symbol: node for node in self.root.children if node.data is not None}
 
     def show_rows(self, rows: list[TickerRow]) -> None:
         """Show exactly `rows` (in order), updating nodes in place where they exist."""
         wanted = {row.symbol for row in rows}
-        for symbol, node in self._ticker_nodes().items():
-            if symbol not in wanted:
+        nodes = self._ticker_nodes()
+        self.update_rows(rows, [symbol for symbol in nodes if symbol not in wanted], nodes)
+
+    def update_rows(
+        self,
+        rows: list[TickerRow],
+        hidden: list[str],
+        nodes: dict[str, TreeNode[NodeRef]] | None = None,
+    ) -> None:
+        """Add or update the nodes of `rows` and remove those of `hidden`; the rest stay."""
+        nodes = self._ticker_nodes() if nodes is None else nodes
+        for symbol in hidden:
+            node = nodes.pop(symbol, None)
+            if node is not None:
                 node.remove()
         for row in rows:
-            self.show_row(row)
+            self._show_row(row, nodes)
         if self.cursor_node is None and self.root.children:
             self.move_cursor(self.root.children[0])
 
-    def show_row(self, row: TickerRow) -> None:
+    def _show_row(self, row: TickerRow, nodes: dict[str, TreeNode[NodeRef]]) -> None:
         """Add or update one ticker's node, keeping the tickers in alphabetical order."""
-        nodes = self._ticker_nodes()
         label = ticker_label(row, scanning=row.symbol in self.scanning)
         node = nodes.get(row.symbol)
         if node is None:
             after = [s for s in nodes if s > row.symbol]
             before = nodes[min(after)] if after else None
-            node = self.root.add(label, NodeRef(row.symbol), before=before)
+            node = nodes[row.symbol] = self.root.add(label, NodeRef(row.symbol), before=before)
         else:
-            node.set_label(label)
+            _relabel(node, label)
         self._fill(node, row.candidates)
-        if row.symbol in self.expanded_symbols and node.children:
+        if row.symbol in self.expanded_symbols and node.children and not node.is_expanded:
             node.expand()
 
     def _fill(self, node: TreeNode[NodeRef], candidates: list[CandidateData]) -> None:
@@ -150,7 +183,7 @@ class ResultsTree(Tree[NodeRef]):
         existing = [child.data.contract for child in node.children if child.data is not None]
         if existing == contracts:
             for child, candidate in zip(node.children, candidates, strict=True):
-                child.set_label(candidate_label(candidate))
+                _relabel(child, candidate_label(candidate))
             return
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         node.remove_children()
@@ -162,21 +195,19 @@ class ResultsTree(Tree[NodeRef]):
                 self.move_cursor(leaf)
         node.allow_expand = bool(candidates)
 
-    def mark_scanning(self, symbol: str, row: TickerRow | None, scanning: bool) -> None:
-        if scanning:
-            self.scanning.add(symbol)
-        else:
-            self.scanning.discard(symbol)
-        node = self._ticker_nodes().get(symbol)
-        if node is not None and row is not None:
-            node.set_label(ticker_label(row, scanning=scanning))
+    def relabel(self, rows: list[TickerRow]) -> None:
+        """Redo the ticker labels of `rows` alone (their candidates have not changed)."""
+        nodes = self._ticker_nodes()
+        for row in rows:
+            if row.symbol in nodes:
+                _relabel(nodes[row.symbol], ticker_label(row, scanning=row.symbol in self.scanning))
 
     def clear_scanning(self, rows: dict[str, TickerRow]) -> None:
         symbols, self.scanning = self.scanning, set()
         nodes = self._ticker_nodes()
         for symbol in symbols:
             if symbol in nodes and symbol in rows:
-                nodes[symbol].set_label(ticker_label(rows[symbol]))
+                _relabel(nodes[symbol], ticker_label(rows[symbol]))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         if event.node.data is not None and event.node.data.contract is None:
@@ -185,6 +216,12 @@ class ResultsTree(Tree[NodeRef]):
     def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[NodeRef]) -> None:
         if event.node.data is not None and event.node.data.contract is None:
             self.expanded_symbols.discard(event.node.data.symbol)
+
+
+def _relabel(node: TreeNode[NodeRef], label: Text) -> None:
+    """Set a node's label unless it already reads so (each change repaints the node's lines)."""
+    if node.label != label:
+        node.set_label(label)
 
 
 class DetailPanel(Static):
