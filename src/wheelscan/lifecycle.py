@@ -45,6 +45,7 @@ from wheelscan.store import (
     DEFAULT_HEARTBEAT_S,
     DEFAULT_LOCK_TTL_S,
     DEFAULT_RESULTS_TTL_MINUTES,
+    JSONFragments,
     LockHandle,
     LockInfo,
     Progress,
@@ -287,6 +288,7 @@ class _Run:
         self.lost_lock = False
         self.cancelled = False
         started = utc_now().isoformat()
+        self.result_texts = JSONFragments()
         self.progress = Progress(
             scan_id=handle.scan_id,
             kind=handle.kind,
@@ -361,7 +363,7 @@ class _Run:
 
     def _write_progress(self) -> None:
         try:
-            if not self.store.write_progress(self.handle, self.progress.to_json()):
+            if not self.store.write_progress(self.handle, self.progress.encode(self.result_texts)):
                 self._lose_lock()
         except StoreError as error:
             log.warning("could not write progress: %s", error)
