@@ -111,6 +111,12 @@ def test_every_contract_is_counted_once() -> None:
     assert len(candidates) + sum(rejected.values()) == len(rows)
 
 
+def test_counts_that_are_not_numbers_are_left_out_not_crashed_on() -> None:
+    rows = [{**GOOD, "oi": math.inf, "volume": -math.inf}, {**GOOD, "oi": NAN, "volume": NAN}]
+    candidates, _ = evaluate_chain(chain(rows), UNDERLYING, Criteria())
+    assert [(c.open_interest, c.volume) for c in candidates] == [(None, None), (None, None)]
+
+
 def test_badges_follow_intrinsic_value() -> None:
     rows = [GOOD, {**GOOD, "strike": 94.0, "bid": 1.1, "ask": 1.2}]
     candidates, _ = evaluate_chain(chain(rows), UNDERLYING, Criteria(), intrinsic_value=94.0)

@@ -28,7 +28,8 @@ _ARRAYS = ("strike", "bid", "ask", "iv", "last", "open_interest", "volume")
 
 
 def _optional_int(value: float) -> int | None:
-    return None if math.isnan(value) else int(value)
+    """A count (open interest, volume); None when Yahoo left it out or sent no number."""
+    return int(value) if math.isfinite(value) else None
 
 
 def _optional_float(value: float) -> float | None:
@@ -102,15 +103,17 @@ def evaluate_chains(
         return [], rejected
     # Pull the candidates' figures out as Python lists in one go: indexing numpy
     # arrays element by element costs more than all the vectorised math above.
-    contracts = [symbol for chain in chains for symbol in chain.contract]
     expirations = [c.expiration.isoformat() for c in chains]
-    chain_of_row = np.repeat(np.arange(len(chains)), sizes)[rows].tolist()
+    chain_of_row = np.repeat(np.arange(len(chains)), sizes)[rows]
+    first_row = np.cumsum([0, *sizes[:-1]])
+    row_in_chain = (rows - first_row[chain_of_row]).tolist()
+    chain_of_row = chain_of_row.tolist()
     otm = otm_pct(spot, strike)
     columns = (strike, bid, ask, mid, last, iv, delta, prob_otm, annualized, spread, otm)
     figures = np.stack([*columns, open_interest, volume])[:, rows].T.tolist()
     candidates = [
         Candidate(
-            contract=contracts[i],
+            contract=chains[c].contract[j],
             expiration=expirations[c],
             dte=dte_of_chain[c],
             strike=k,
@@ -130,8 +133,8 @@ def evaluate_chains(
             breakeven=k - b,
             badge=badge_for(k, intrinsic_value),
         )
-        for i, c, (k, b, a, m, price, v, d, p, annual, sp, away, interest, traded) in zip(
-            rows.tolist(), chain_of_row, figures, strict=True
+        for j, c, (k, b, a, m, price, v, d, p, annual, sp, away, interest, traded) in zip(
+            row_in_chain, chain_of_row, figures, strict=True
         )
     ]
     return candidates, rejected

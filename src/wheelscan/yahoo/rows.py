@@ -48,7 +48,13 @@ def put_chain_from_rows(rows: Any, expiration: str | date) -> PutChain:
         raise TypeError(f"puts is a {type(rows).__name__}, not a list")
     if not isinstance(expiration, date):
         expiration = date.fromisoformat(expiration)
-    readable = [row for row in rows if isinstance(row, dict)]
+    try:
+        return _chain(rows, expiration)
+    except AttributeError:  # only a dict has .get: skip the rest, in a second pass
+        return _chain([row for row in rows if isinstance(row, dict)], expiration)
+
+
+def _chain(readable: list[dict[str, Any]], expiration: date) -> PutChain:
     return PutChain(
         expiration=expiration,
         contract=[str(row.get("contractSymbol", "")) for row in readable],
