@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from wheelscan.cli import main
+from wheelscan.config import KEYS
 from wheelscan.yahoo.transports import EMPTY_RESULT, SnapshotTransport
 
 QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
@@ -151,22 +152,6 @@ def test_generated_sources_are_refused_in_one_line(spec: str) -> None:
         assert json.loads(ran.stdout)["scan"]["state"] == "FAILED"
 
 
-CONFIG_KEYS = [
-    "weeks",
-    "min_dte",
-    "max_dte",
-    "min_return_pct",
-    "max_delta",
-    "min_open_interest",
-    "max_spread_pct",
-    "risk_free_rate_pct",
-    "source",
-    "concurrency",
-    "rate_limit_per_s",
-    "results_ttl_minutes",
-    "lock_ttl_s",
-    "allow_closed",
-]
 toml_value = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63 - 1).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(
@@ -184,7 +169,7 @@ toml_value = st.one_of(
 )
 config_text = st.one_of(
     st.dictionaries(
-        st.one_of(st.sampled_from(CONFIG_KEYS), st.from_regex(r"[a-z_]{1,10}", fullmatch=True)),
+        st.one_of(st.sampled_from(list(KEYS)), st.from_regex(r"[a-z_]{1,10}", fullmatch=True)),
         toml_value,
         max_size=5,
     ).map(lambda d: "".join(f"{k} = {v}\n" for k, v in d.items())),
