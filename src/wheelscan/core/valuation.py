@@ -1,10 +1,34 @@
-"""Intrinsic-value badges (SPEC 4): is the strike at or below what the trader thinks it is worth?"""
+"""Intrinsic value (SPEC 4): wheel_analyzer's discounted-cash-flow model, and the badges.
+
+A stock's value is what the trader typed (`manual`, always wins) or a DCF of one
+per-share figure E: the quote's trailing EPS (`dcf_eps`, the default) or the trailing
+free cash flow per share (`dcf_fcf`). Badges compare each strike with that value.
+Pure: the quote and the cash flow arrive as plain data, nothing is fetched here.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from wheelscan.core.errors import InputError
 
 GOOD = "good"
 HIGH = "high"
 UNKNOWN = "n/a"
+
+EPS = "eps"
+FCF = "fcf"
+METHODS = (EPS, FCF)
+
+SOURCE_MANUAL = "manual"
+SOURCE_DCF_EPS = "dcf_eps"
+SOURCE_DCF_FCF = "dcf_fcf"
+SOURCE_BY_METHOD = {EPS: SOURCE_DCF_EPS, FCF: SOURCE_DCF_FCF}
+
+EQUITY = "EQUITY"
 
 
 def badge_for(strike: float, intrinsic_value: float | None) -> str:
@@ -19,3 +43,227 @@ def discount_pct(price: float, intrinsic_value: float | None) -> float | None:
     if intrinsic_value is None or intrinsic_value <= 0:
         return None
     return (intrinsic_value - price) / intrinsic_value * 100.0
+
+
+def price_vs_value(price: float, intrinsic_value: float | None) -> str | None:
+    """ "12 % below value", "8 % above value" or "at value" (whole percent of the value)."""
+    pct = discount_pct(price, intrinsic_value)
+    if pct is None or not math.isfinite(pct):
+        return None
+    shown = f"{abs(pct):.0f}"
+    if shown == "0":
+        return "at value"
+    return f"{shown} % {'below' if pct > 0 else 'above'} value"
+
+
+def pe_at(price: float, eps: float | None) -> float | None:
+    """Price over trailing EPS (e.g. at a put's strike); None when EPS is missing or ≤ 0."""
+    if eps is None or not math.isfinite(eps) or eps <= 0:
+        return None
+    return price / eps
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _percent_problem(low: float, high: float, low_inclusive: bool) -> Any:
+    def problem(value: Any) -> str | None:
+        if not _is_number(value) or not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+        above = value >= low if low_inclusive else value > low
+        if above and value <= high:
+            return None
+        return f"must be in {'[' if low_inclusive else '('}{low:g}, {high:g}], got {value}"
+
+    return problem
+
+
+def _multiple_problem(value: Any) -> str | None:
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        return f"must be a finite number >= 0, got {value!r}"
+    return None
+
+
+def _years_problem(value: Any) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 50:
+        return f"must be a whole number in [1, 50], got {value!r}"
+    return None
+
+
+def _method_problem(value: Any) -> str | None:
+    return None if value in METHODS else f"must be one of {', '.join(METHODS)}, got {value!r}"
+
+
+def _param(default: Any, help_text: str, problem: Any) -> Any:
+    return field(default=default, metadata={"help": help_text, "problem": problem})
+
+
+@dataclass(frozen=True)
+class DcfParams:
+    """The DCF model's parameters; the defaults are SPEC 4's, defined here only.
+
+    Each field's metadata carries its help text and its range check (`problem`), so
+    the config file and the watchlist overrides can be built from `fields(DcfParams)`.
+    """
+
+    growth_pct: float = _param(
+        10.0, "DCF yearly growth of E, %", _percent_problem(-100, 100, False)
+    )
+    discount_pct: float = _param(
+        15.0, "DCF discount rate (the return wanted), %", _percent_problem(0, 100, True)
+    )
+    terminal_multiple: float = _param(20.0, "DCF terminal multiple of E", _multiple_problem)
+    years: int = _param(5, "DCF years of growth before the terminal value", _years_problem)
+    method: str = _param(EPS, "DCF per-share figure E: eps or fcf", _method_problem)
+
+    def __post_init__(self) -> None:
+        for name in DCF_PARAM_NAMES:
+            problem = dcf_param_problem(name, getattr(self, name))
+            if problem:
+                raise InputError(f"{name} {problem}")
+
+
+_PARAM_FIELDS = {f.name: f for f in fields(DcfParams)}
+DCF_PARAM_NAMES = tuple(_PARAM_FIELDS)
+
+
+def dcf_param_problem(name: str, value: Any) -> str | None:
+    """None when `value` is acceptable for the DcfParams field `name`, else what is wrong."""
+    return _PARAM_FIELDS[name].metadata["problem"](value)
+
+
+def dcf_value(per_share: float, params: DcfParams) -> float:
+    """Σ_{t=1..N} E(1+g)^t/(1+d)^t + E(1+g)^N·M/(1+d)^N, E the per-share figure."""
+    growth = 1 + params.growth_pct / 100
+    discount = 1 + params.discount_pct / 100
+    grown, discounting, total = per_share, 1.0, 0.0
+    for _ in range(params.years):
+        grown *= growth
+        discounting *= discount
+        total += grown / discounting
+    return total + grown * params.terminal_multiple / discounting
+
+
+@dataclass(frozen=True)
+class TrailingCashFlow:
+    """Trailing-twelve-months cash-flow figures (whole currency units), as Yahoo reports them."""
+
+    free_cash_flow: float | None = None
+    operating_cash_flow: float | None = None
+    capital_expenditure: float | None = None  # an outflow: Yahoo reports it negative
+    as_of: str | None = None  # ISO date the twelve months end on
+
+    def free(self) -> float | None:
+        """FreeCashFlow, else OperatingCashFlow − |CapitalExpenditure|, else None."""
+        if self.free_cash_flow is not None:
+            return self.free_cash_flow
+        if self.operating_cash_flow is None or self.capital_expenditure is None:
+            return None
+        return self.operating_cash_flow - abs(self.capital_expenditure)
+
+
+def _finite(value: Any) -> float | None:
+    if not _is_number(value):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def fcf_per_share(cash_flow: TrailingCashFlow | None, shares_outstanding: Any) -> float | None:
+    """Trailing free cash flow ÷ shares outstanding; None when either is missing."""
+    shares = _finite(shares_outstanding)
+    free = cash_flow.free() if cash_flow is not None else None
+    if free is None or shares is None or shares <= 0:
+        return None
+    return free / shares
+
+
+@dataclass(frozen=True)
+class IntrinsicValue:
+    """A symbol's value, where it came from, and what it was computed from.
+
+    `source` is `manual`, `dcf_eps`, `dcf_fcf` or None (no value: `reason` says why).
+    `method` is the DCF method configured for the symbol, whatever the source.
+    `inputs` holds E under its own name (`eps` or `fcf_per_share`), the figures it
+    came from and the model's parameters; it is empty for a manual value.
+    """
+
+    value: float | None
+    source: str | None
+    method: str
+    inputs: dict[str, float | int | str] = field(default_factory=dict)
+    reason: str | None = None
+
+
+def _not_available(params: DcfParams, reason: str, inputs: dict[str, Any]) -> IntrinsicValue:
+    return IntrinsicValue(None, None, params.method, inputs, reason)
+
+
+def _eps_inputs(quote: Mapping[str, Any]) -> tuple[float | None, dict[str, Any], str | None]:
+    """(E, inputs, reason when E is missing) for the EPS method."""
+    eps = _finite(quote.get("epsTrailingTwelveMonths"))
+    if eps is None:
+        return None, {}, "no EPS in the quote"
+    return eps, {"eps": eps}, None
+
+
+def _fcf_inputs(
+    quote: Mapping[str, Any], cash_flow: TrailingCashFlow | None
+) -> tuple[float | None, dict[str, Any], str | None]:
+    """(E, inputs, reason when E is missing) for the FCF method."""
+    if cash_flow is None:
+        return None, {}, "no cash-flow data"
+    free = cash_flow.free()
+    if free is None:
+        return None, {}, "no free cash flow in the cash-flow data"
+    inputs: dict[str, Any] = {"free_cash_flow": free}
+    if cash_flow.as_of:
+        inputs["cash_flow_as_of"] = cash_flow.as_of
+    shares = _finite(quote.get("sharesOutstanding"))
+    if shares is None or shares <= 0:
+        return None, inputs, "no sharesOutstanding in the quote"
+    inputs["shares_outstanding"] = shares
+    reported_in, priced_in = quote.get("financialCurrency"), quote.get("currency")
+    if reported_in and priced_in and reported_in != priced_in:
+        return None, inputs, f"cash flow in {reported_in}, price in {priced_in}"
+    per_share = fcf_per_share(cash_flow, shares)
+    inputs["fcf_per_share"] = per_share
+    return per_share, inputs, None
+
+
+def intrinsic_value_for(
+    quote: Mapping[str, Any] | None,
+    params: DcfParams | None = None,
+    *,
+    manual: float | None = None,
+    cash_flow: TrailingCashFlow | None = None,
+) -> IntrinsicValue:
+    """The value SPEC 4 gives a symbol: manual, else the DCF of E, else n/a with a reason.
+
+    `quote` is Yahoo's quote block (no key is guaranteed); `cash_flow` is only read by
+    the FCF method. Only EQUITY quotes are valued by the model: an ETF's or an index's
+    "earnings" are not a company's.
+    """
+    params = params or DcfParams()
+    if manual is not None:
+        if not _is_number(manual) or not math.isfinite(manual) or manual <= 0:
+            raise InputError(f"intrinsic value must be a positive number, got {manual!r}")
+        return IntrinsicValue(float(manual), SOURCE_MANUAL, params.method)
+    if not quote:
+        return _not_available(params, "no quote", {})
+    quote_type = quote.get("quoteType")
+    if quote_type != EQUITY:
+        return _not_available(params, f"not an equity ({quote_type or 'no quoteType'})", {})
+    if params.method == EPS:
+        per_share, inputs, reason = _eps_inputs(quote)
+    else:
+        per_share, inputs, reason = _fcf_inputs(quote, cash_flow)
+    inputs.update({name: getattr(params, name) for name in DCF_PARAM_NAMES if name != "method"})
+    if per_share is None:
+        return _not_available(params, reason or "no per-share figure", inputs)
+    if per_share <= 0:
+        return _not_available(params, "E <= 0", inputs)
+    return IntrinsicValue(
+        dcf_value(per_share, params), SOURCE_BY_METHOD[params.method], params.method, inputs
+    )
