@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -20,8 +19,7 @@ from wheelscan.config import (
     COMMAND_LINE,
     CONFIG_FILE_ORIGIN,
     DEFAULT,
-    KEYS,
-    ConfigError,
+    Settings,
     effective_settings,
     key_line,
     load_settings,
@@ -42,8 +40,6 @@ def write_config(home: Path, text: str) -> Path:
 def test_defaults_are_the_spec_criteria_and_need_no_file(wheelscan_home: Path) -> None:
     settings = load_settings()
     assert settings.criteria == Criteria()
-    for field in dataclasses.fields(Criteria):
-        assert KEYS[field.name].default == field.default
     assert (settings.results_ttl_minutes, settings.lock_ttl_s) == (45.0, 60.0)
     assert (settings.source, settings.concurrency, settings.allow_closed) == ("yahoo", 8, False)
     assert set(settings.origins.values()) == {DEFAULT}
@@ -65,7 +61,6 @@ def test_command_line_over_config_over_defaults(wheelscan_home: Path) -> None:
     assert criteria.min_dte == 1  # the default
     assert settings.source == "yahoo"
     assert (settings.concurrency, settings.lock_ttl_s, settings.allow_closed) == (3, 5.0, True)
-    assert settings.engine_settings().concurrency == 3
     origins = settings.origins
     assert origins["max_delta"] == COMMAND_LINE
     assert origins["min_open_interest"] == COMMAND_LINE
@@ -224,12 +219,6 @@ def test_atomic_write_survives_a_crash_before_the_rename(
     assert load_settings().criteria.min_dte == 2
 
 
-def test_config_error_is_an_input_error() -> None:
-    from wheelscan.core.errors import InputError
-
-    assert issubclass(ConfigError, InputError)
-
-
 def test_a_scan_takes_its_source_and_criteria_from_the_config(wheelscan_home: Path) -> None:
     set_value("source", "demo")
     set_value("max_dte", "9")
@@ -242,13 +231,25 @@ def test_a_scan_takes_its_source_and_criteria_from_the_config(wheelscan_home: Pa
     assert scan["criteria"]["min_return_pct"] == 15.0
 
 
-def test_scan_settings_carry_every_setting(wheelscan_home: Path) -> None:
+def test_settings_carry_every_setting_from_the_file(wheelscan_home: Path) -> None:
     write_config(
         wheelscan_home,
-        "concurrency = 3\nrate_limit_per_s = 2.5\nresults_ttl_minutes = 5\nlock_ttl_s = 7\n",
+        "concurrency = 3\nrate_limit_per_s = 2\nresults_ttl_minutes = 5\nlock_ttl_s = 7\n",
     )
-    scan = effective_settings(source="demo", allow_closed=True).scan_settings({"KO": 60.0})
-    assert (scan.source, scan.concurrency, scan.rate_limit_per_s) == ("demo", 3, 2.5)
-    assert (scan.results_ttl_minutes, scan.lock_ttl_s, scan.allow_closed) == (5.0, 7.0, True)
-    assert dict(scan.intrinsic_values) == {"KO": 60.0}
-    assert scan.criteria == Criteria()
+    settings = effective_settings(source="demo", allow_closed=True)
+    assert (settings.source, settings.concurrency, settings.rate_limit_per_s) == ("demo", 3, 2.0)
+    assert isinstance(settings.rate_limit_per_s, float)
+    assert (settings.results_ttl_minutes, settings.lock_ttl_s, settings.allow_closed) == (
+        5.0,
+        7.0,
+        True,
+    )
+    assert settings.criteria == Criteria()
+    assert settings == Settings(
+        source="demo",
+        concurrency=3,
+        rate_limit_per_s=2.0,
+        results_ttl_minutes=5.0,
+        lock_ttl_s=7.0,
+        allow_closed=True,
+    )

@@ -3,38 +3,35 @@
 Precedence: command line over config file over defaults. The file is optional
 (the first run writes nothing); `wheelscan config set` creates it. Reading uses
 tomllib; writing uses tomlkit so the user's comments and order survive, and goes
-through an atomic replace.
-
-This module is on the start-up path of `status` and `results`, so it imports
-neither numpy (core.models) nor tomlkit at module level.
+through an atomic replace; tomlkit is imported only by the commands that write.
+Each key is defined once: the criteria's in `Criteria`, the others' in `Settings`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.errors import InputError
+from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Criterion, Range
+from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
 
 if TYPE_CHECKING:
     from wheelscan.cli.options import CriteriaOptions
-    from wheelscan.core.models import Criteria
-    from wheelscan.engine import EngineSettings
-    from wheelscan.lifecycle import ScanSettings
+    from wheelscan.scan.job import ScanSettings
 
 CONFIG_FILE = "config.toml"
 DEFAULT = "default"
 CONFIG_FILE_ORIGIN = "config file"
 COMMAND_LINE = "command line"
-SOURCE_HELP = "yahoo, demo or snapshot:DIR"
 
 
 class ConfigError(InputError):
@@ -47,14 +44,6 @@ def _whole(value: Any) -> bool:
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _source_problem(value: str) -> str | None:
-    if value in ("yahoo", "demo"):
-        return None
-    if value.startswith("snapshot:") and value[len("snapshot:") :].strip():
-        return None
-    return f"must be one of {SOURCE_HELP}, got {value!r}"
 
 
 @dataclass(frozen=True)
@@ -108,28 +97,6 @@ class Key:
         return raw
 
 
-def _at_least(low: float, inclusive: bool = True) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        if isinstance(value, float) and math.isinf(value):
-            return f"must be a finite number, got {value}"
-        if value > low or (inclusive and value == low):
-            return None
-        return f"must be {'>=' if inclusive else '>'} {low:g}, got {value}"
-
-    return problem
-
-
-def _between(low: float, high: float, low_inclusive: bool = True) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        above = value >= low if low_inclusive else value > low
-        if above and value <= high:
-            return None
-        opening = "[" if low_inclusive else "("
-        return f"must be in {opening}{low:g}, {high:g}], got {value}"
-
-    return problem
-
-
 def _zero_or_at_least(low: float) -> Callable[[Any], str | None]:
     """0 turns the thing off; otherwise a floor, so a tiny rate cannot stall a scan for years."""
 
@@ -141,68 +108,18 @@ def _zero_or_at_least(low: float) -> Callable[[Any], str | None]:
     return problem
 
 
-def _non_negative_or_inf(value: Any) -> str | None:
-    return None if value >= 0 else f"must be >= 0 (inf for no limit), got {value}"
+def _no_problem(_: Any) -> str | None:
+    return None
 
 
-# The criteria defaults are SPEC 3's, the same as core.models.Criteria's (a test holds them equal).
-KEYS: dict[str, Key] = {
-    k.name: k
-    for k in [
-        Key("weeks", "whole", None, "max DTE = 7 × weeks (instead of max_dte)", _at_least(1)),
-        Key("min_dte", "whole", 1, "minimum days to expiry", _at_least(0)),
-        Key("max_dte", "whole", 28, "maximum days to expiry", _at_least(1)),
-        Key("min_return_pct", "number", 30.0, "minimum annualized return, %", _at_least(0)),
-        Key("max_delta", "number", 0.20, "maximum |delta|", _between(0, 1, low_inclusive=False)),
-        Key("min_open_interest", "whole", 0, "minimum open interest", _at_least(0)),
-        Key("max_spread_pct", "number", math.inf, "maximum spread, % of mid", _non_negative_or_inf),
-        Key("risk_free_rate_pct", "number", 4.0, "risk-free rate, %", _between(-5, 50)),
-        Key("source", "string", "yahoo", SOURCE_HELP, _source_problem),
-        Key("concurrency", "whole", 8, "requests in flight", _between(1, 64)),
-        Key(
-            "rate_limit_per_s",
-            "number",
-            None,
-            "requests per second (0 = unpaced; unset = the source's own)",
-            _zero_or_at_least(0.1),
-        ),
-        Key(
-            "results_ttl_minutes",
-            "number",
-            45.0,
-            "how long results stay fresh",
-            _at_least(0, False),
-        ),
-        Key(
-            "lock_ttl_s",
-            "number",
-            60.0,
-            "scan lock lifetime, renewed by heartbeats",
-            _at_least(5),
-        ),
-        Key("allow_closed", "bool", False, "scan live while the market is closed"),
-    ]
-}
-CRITERIA_KEYS = (
-    "min_dte",
-    "max_dte",
-    "min_return_pct",
-    "max_delta",
-    "min_open_interest",
-    "max_spread_pct",
-    "risk_free_rate_pct",
-)
-# CriteriaOptions field -> the criteria key it sets.
-_OPTION_KEYS = {
-    "weeks": "max_dte",
-    "min_dte": "min_dte",
-    "max_dte": "max_dte",
-    "min_return": "min_return_pct",
-    "max_delta": "max_delta",
-    "min_oi": "min_open_interest",
-    "max_spread": "max_spread_pct",
-    "rate": "risk_free_rate_pct",
-}
+def _setting(default: Any, kind: str, help: str, problem: Callable[[Any], str | None]) -> Any:
+    """A Settings field that is also a config key."""
+    return field(default=default, metadata={"key": (kind, help, problem)})
+
+
+def _criterion_key(criterion: Criterion) -> Key:
+    kind = "whole" if criterion.whole else "number"
+    return Key(criterion.name, kind, criterion.default, criterion.help, criterion.valid.problem)
 
 
 def config_path() -> Path:
@@ -236,15 +153,18 @@ def _where(path: Path, text: str, key: str) -> str:
 
 
 def _unknown_key_message(key: str) -> str:
-    import difflib
-
     close = difflib.get_close_matches(key, KEYS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
     return f"unknown key {key!r}{hint}"
 
 
-def parse_config(text: str, path: Path) -> dict[str, Any]:
-    """The validated key/value pairs of a config file's text (only the keys it sets)."""
+def _first_line(path: Path, text: str, keys: tuple[str, ...]) -> str:
+    """`path:line` of the first of `keys` the file sets (just `path` when none is found)."""
+    lines = [line for key in keys if (line := key_line(text, key))]
+    return f"{path}:{min(lines)}" if lines else str(path)
+
+
+def _checked_keys(text: str, path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -264,6 +184,35 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     return data
 
 
+def _criteria_from(data: Mapping[str, Any]) -> Criteria:
+    """The criteria a config file's keys set (defaults for the rest); raises CriteriaError.
+
+    An error about max_dte names `weeks` too, when weeks is what set it.
+    """
+    values = {key: data[key] for key in CRITERIA if key in data}
+    if data.get("weeks") is not None:
+        values["max_dte"] = 7 * data["weeks"]
+    try:
+        return Criteria(**values)
+    except CriteriaError as error:
+        if "max_dte" in error.keys and "weeks" in data:
+            raise CriteriaError(str(error), (*error.keys, "weeks")) from None
+        raise
+
+
+def parse_config(text: str, path: Path) -> dict[str, Any]:
+    """The validated key/value pairs of a config file's text (only the keys it sets).
+
+    Every error names the file and, when it can be found, the line: `path:line: message`.
+    """
+    data = _checked_keys(text, path)
+    try:
+        _criteria_from(data)
+    except CriteriaError as error:
+        raise ConfigError(f"{_first_line(path, text, error.keys)}: {error}") from None
+    return data
+
+
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """The validated contents of the config file; empty when there is none."""
     path = path or config_path()
@@ -278,46 +227,55 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Settings:
-    """The effective settings and, for `config show`, where each value came from."""
+    """Everything a scan runs with besides its symbols, and where each value came from.
 
-    source: str
-    concurrency: int
-    rate_limit_per_s: float | None
-    results_ttl_minutes: float
-    lock_ttl_s: float
-    allow_closed: bool
-    criteria_values: Mapping[str, Any]
-    origins: Mapping[str, str]
-    path: Path
+    `Settings()` holds the defaults (each defined here once, or in `Criteria`);
+    `load_settings` puts the config file on top, `with_command_line` the command
+    line. `origins` (key -> DEFAULT, CONFIG_FILE_ORIGIN or COMMAND_LINE) and
+    `path` are what `config show` prints. `heartbeat_s` is not a config key.
+    """
 
-    @cached_property
-    def criteria(self) -> Criteria:
-        """The criteria in force (built on first use: core.models imports numpy)."""
-        from wheelscan.core.models import Criteria, CriteriaError
+    source: str = _setting("yahoo", "string", SOURCE_FORMS, source_problem)
+    criteria: Criteria = field(default_factory=Criteria)
+    concurrency: int = _setting(8, "whole", "requests in flight", Range(1, 64).problem)
+    rate_limit_per_s: float | None = _setting(
+        None,
+        "number",
+        "requests per second (0 = unpaced; unset = the source's own)",
+        _zero_or_at_least(0.1),
+    )
+    results_ttl_minutes: float = _setting(
+        45.0, "number", "how long results stay fresh", Range(0, low_open=True).problem
+    )
+    lock_ttl_s: float = _setting(
+        60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
+    )
+    heartbeat_s: float = 15.0
+    allow_closed: bool = _setting(
+        False, "bool", "scan live while the market is closed", _no_problem
+    )
+    origins: Mapping[str, str] = field(
+        default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
+    )
+    path: Path = field(default_factory=config_path, repr=False, compare=False)
 
-        try:
-            return Criteria(**self.criteria_values)
-        except CriteriaError as error:
-            raise ConfigError(f"{self.path}: {error}") from None
+    def __post_init__(self) -> None:
+        parse_source(self.source)
 
     @property
     def results_ttl_s(self) -> float:
         return self.results_ttl_minutes * 60.0
 
-    def engine_settings(self) -> EngineSettings:
-        from wheelscan.engine import EngineSettings
-
-        return EngineSettings(concurrency=self.concurrency, rate_limit_per_s=self.rate_limit_per_s)
-
     def scan_settings(self, intrinsic_values: Mapping[str, float] | None = None) -> ScanSettings:
         """What the scan lifecycle runs with: every setting here, plus the watchlist's values."""
-        from wheelscan.lifecycle import ScanSettings
+        from wheelscan.scan.job import ScanSettings
 
         return ScanSettings(
             source=self.source,
             criteria=self.criteria,
             results_ttl_minutes=self.results_ttl_minutes,
             lock_ttl_s=self.lock_ttl_s,
+            heartbeat_s=self.heartbeat_s,
             allow_closed=self.allow_closed,
             concurrency=self.concurrency,
             rate_limit_per_s=self.rate_limit_per_s,
@@ -325,13 +283,15 @@ class Settings:
         )
 
     def value(self, key: str) -> Any:
-        if key in CRITERIA_KEYS:
-            return self.criteria_values[key]
+        if key in CRITERIA:
+            return getattr(self.criteria, key)
         return getattr(self, key)
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(key, effective value, origin) for every key, in the documented order."""
-        return [(key, self.value(key), self.origins[key]) for key in KEYS if key != "weeks"]
+        return [
+            (key, self.value(key), self.origins.get(key, DEFAULT)) for key in KEYS if key != "weeks"
+        ]
 
     def with_command_line(
         self,
@@ -343,20 +303,16 @@ class Settings:
         """These settings with what was typed on the command line on top.
 
         `None` (or `False` for `--force`) means "not given". The criteria go
-        through `CriteriaOptions.apply`, so `--max-dte` wins over `--weeks` as it
-        does everywhere.
+        through `CriteriaOptions.overrides`, so `--max-dte` wins over `--weeks`
+        as it does everywhere.
         """
         origins = dict(self.origins)
         changes: dict[str, Any] = {}
         if criteria_options is not None:
-            criteria = criteria_options.apply(self.criteria)
-            changes["criteria_values"] = asdict(criteria)
-            for option, key in _OPTION_KEYS.items():
-                if getattr(criteria_options, option) is not None:
-                    origins[key] = COMMAND_LINE
+            overrides = criteria_options.overrides()
+            changes["criteria"] = self.criteria.with_overrides(**overrides)
+            origins.update(dict.fromkeys(overrides, COMMAND_LINE))
         if source is not None:
-            if _source_problem(source):
-                raise ConfigError(f"unknown source {source!r}: use one of {SOURCE_HELP}")
             changes["source"] = source
             origins["source"] = COMMAND_LINE
         if allow_closed:
@@ -365,29 +321,38 @@ class Settings:
         return replace(self, origins=origins, **changes)
 
 
+def _settings_keys() -> list[Key]:
+    return [
+        Key(spec.name, kind, spec.default, help, problem)
+        for spec in fields(Settings)
+        if "key" in spec.metadata
+        for kind, help, problem in [spec.metadata["key"]]
+    ]
+
+
+KEYS: dict[str, Key] = {
+    key.name: key
+    for key in [
+        _criterion_key(WEEKS),
+        *(_criterion_key(criterion) for criterion in CRITERIA.values()),
+        *_settings_keys(),
+    ]
+}
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults with the config file on top (no command line)."""
     path = path or config_path()
     stored = read_config(path)
-    values = {key: spec.default for key, spec in KEYS.items()}
     origins = dict.fromkeys(KEYS, DEFAULT)
+    values: dict[str, Any] = {}
     for key, value in stored.items():
         values[key] = float(value) if KEYS[key].kind == "number" else value
         origins[key] = CONFIG_FILE_ORIGIN
-    if stored.get("weeks") is not None:
-        values["max_dte"] = 7 * stored["weeks"]
+    if "weeks" in stored:
         origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {stored['weeks']})"
-    return Settings(
-        source=values["source"],
-        concurrency=values["concurrency"],
-        rate_limit_per_s=values["rate_limit_per_s"],
-        results_ttl_minutes=values["results_ttl_minutes"],
-        lock_ttl_s=values["lock_ttl_s"],
-        allow_closed=values["allow_closed"],
-        criteria_values={key: values[key] for key in CRITERIA_KEYS},
-        origins=origins,
-        path=path,
-    )
+    settings = {key: values[key] for key in values if key not in CRITERIA and key != "weeks"}
+    return Settings(criteria=_criteria_from(values), origins=origins, path=path, **settings)
 
 
 def effective_settings(
@@ -459,9 +424,13 @@ def unset_value(key: str, path: Path | None = None) -> bool:
 
 
 def _write_document(document: Any, path: Path) -> None:
+    """Write the file only if every command could then read it."""
     import tomlkit
 
     text = tomlkit.dumps(document)
-    parse_config(text, path)
+    try:
+        _criteria_from(_checked_keys(text, path))
+    except CriteriaError as error:
+        raise ConfigError(f"{path.name} not changed: {error}") from None
     private_dir(path.parent)
     atomic_write_text(path, text)

@@ -62,7 +62,14 @@ def show(
     from wheelscan.config import effective_settings
 
     options = CriteriaOptions(
-        weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate
+        weeks=weeks,
+        min_dte=min_dte,
+        max_dte=max_dte,
+        min_return=min_return,
+        max_delta=max_delta,
+        min_oi=min_oi,
+        max_spread=max_spread,
+        rate=rate,
     )
     settings = effective_settings(options, source=source, allow_closed=force)
     rows = settings.rows()

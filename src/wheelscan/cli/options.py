@@ -1,15 +1,27 @@
-"""Command-line criteria (SPEC 3) turned into a Criteria."""
+"""Command-line criteria (SPEC 3) turned into Criteria overrides."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from wheelscan.core.models import Criteria, CriteriaError
+from wheelscan.core.models import WEEKS, Criteria
+
+# CriteriaOptions field -> the Criteria field it sets (weeks sets max_dte, see `overrides`).
+CRITERIA_OF_OPTION = {
+    "min_dte": "min_dte",
+    "max_dte": "max_dte",
+    "min_return": "min_return_pct",
+    "max_delta": "max_delta",
+    "min_oi": "min_open_interest",
+    "max_spread": "max_spread_pct",
+    "rate": "risk_free_rate_pct",
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CriteriaOptions:
-    """What the user typed; `None` means "not given, keep the configured value"."""
+    """What the user typed, named as the options are; `None` means "not given"."""
 
     weeks: int | None = None
     min_dte: int | None = None
@@ -20,19 +32,19 @@ class CriteriaOptions:
     max_spread: float | None = None
     rate: float | None = None
 
+    def overrides(self) -> dict[str, Any]:
+        """Criteria field -> value for every option given; `--max-dte` wins over `--weeks`."""
+        if self.weeks is not None:
+            WEEKS.check(self.weeks)
+        given = {
+            key: getattr(self, option)
+            for option, key in CRITERIA_OF_OPTION.items()
+            if getattr(self, option) is not None
+        }
+        if self.weeks is not None and "max_dte" not in given:
+            given["max_dte"] = 7 * self.weeks
+        return given
+
     def apply(self, base: Criteria) -> Criteria:
-        """`base` with the given options on top; `--max-dte` wins over `--weeks`."""
-        if self.weeks is not None and self.weeks < 1:
-            raise CriteriaError(f"--weeks must be 1 or more, got {self.weeks}")
-        max_dte = self.max_dte
-        if max_dte is None and self.weeks is not None:
-            max_dte = 7 * self.weeks
-        return base.with_overrides(
-            min_dte=self.min_dte,
-            max_dte=max_dte,
-            min_return_pct=self.min_return,
-            max_delta=self.max_delta,
-            min_open_interest=self.min_oi,
-            max_spread_pct=self.max_spread,
-            risk_free_rate_pct=self.rate,
-        )
+        """`base` with the given options on top."""
+        return base.with_overrides(**self.overrides())

@@ -47,7 +47,14 @@ def scan(
     from wheelscan.watchlist import WatchlistError, load_watchlist
 
     options = CriteriaOptions(
-        weeks, min_dte, max_dte, min_return, max_delta, min_oi, max_spread, rate
+        weeks=weeks,
+        min_dte=min_dte,
+        max_dte=max_dte,
+        min_return=min_return,
+        max_delta=max_delta,
+        min_oi=min_oi,
+        max_spread=max_spread,
+        rate=rate,
     )
     config = effective_settings(options, source=source, allow_closed=force)
     watchlist = load_watchlist()

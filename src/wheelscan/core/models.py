@@ -1,20 +1,23 @@
 """Plain records shared by every layer: criteria, chains, candidates, scan events.
 
-Nothing here does I/O. Every record converts to JSON-safe dicts (plain floats,
-ints, strings) because the store keeps JSON only.
+Nothing here does I/O, and importing it loads no numpy (the chains' arrays are
+annotations only), so every front end can use these records at start-up. Every
+record converts to JSON-safe dicts (plain floats, ints, strings) because the
+store keeps JSON only.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 REJECTION_REASONS: tuple[str, ...] = (
     "dte",
@@ -30,58 +33,79 @@ REJECTION_REASONS: tuple[str, ...] = (
 
 
 class CriteriaError(InputError):
-    """Criteria that make no sense (weeks 0, negative return, delta outside (0, 1])."""
+    """Criteria that make no sense (weeks 0, negative return, delta outside (0, 1]).
+
+    `keys` names the criteria at fault, so a config file's error can point at their line.
+    """
+
+    def __init__(self, message: str, keys: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+@dataclass(frozen=True)
+class Range:
+    """The range a setting must lie in: `low_open` leaves `low` itself out; `no_limit`
+    accepts +inf (meaning "no limit"). Any other infinity, and NaN, is refused."""
+
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    no_limit: bool = False
+
+    @property
+    def text(self) -> str:
+        """The range as a message says it: '>= 0', '> 0', 'in (0, 1]'."""
+        if math.isinf(self.high):
+            sign = ">" if self.low_open else ">="
+            return f"{sign} {self.low:g}{' (inf for no limit)' if self.no_limit else ''}"
+        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+
+    def problem(self, value: float) -> str | None:
+        """None when `value` lies in the range, else what is wrong ('must be >= 0, got -1')."""
+        if value != value:
+            return "must be a number, got nan"
+        above = value > self.low if self.low_open else value >= self.low
+        if not (above and value <= self.high):
+            return f"must be {self.text}, got {value}"
+        if math.isinf(value) and not self.no_limit:
+            return f"must be a finite number, got {value}"
+        return None
+
+
+def _criterion(default: float, label: str, help: str, valid: Range) -> Any:
+    return field(default=default, metadata={"label": label, "help": help, "range": valid})
 
 
 @dataclass(frozen=True)
 class Criteria:
-    """What a put must satisfy to be a candidate (SPEC 3). Defaults are the spec's."""
+    """What a put must satisfy to be a candidate (SPEC 3).
 
-    min_dte: int = 1
-    max_dte: int = 28
-    min_return_pct: float = 30.0
-    max_delta: float = 0.20
-    min_open_interest: int = 0
-    max_spread_pct: float = math.inf
-    risk_free_rate_pct: float = 4.0
+    Each field's default (the spec's), meaning and range are defined here once;
+    the config keys and the command-line options are read from `CRITERIA`.
+    """
+
+    min_dte: int = _criterion(1, "min DTE", "minimum days to expiry", Range(0))
+    max_dte: int = _criterion(28, "max DTE", "maximum days to expiry", Range(1))
+    min_return_pct: float = _criterion(30.0, "min return", "minimum annualized return, %", Range(0))
+    max_delta: float = _criterion(0.20, "max delta", "maximum |delta|", Range(0, 1, low_open=True))
+    min_open_interest: int = _criterion(0, "min open interest", "minimum open interest", Range(0))
+    max_spread_pct: float = _criterion(
+        math.inf, "max spread", "maximum spread, % of mid", Range(0, no_limit=True)
+    )
+    risk_free_rate_pct: float = _criterion(4.0, "rate", "risk-free rate, %", Range(-5, 50))
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.min_dte >= 0, f"min DTE must be 0 or more, got {self.min_dte}"),
-            (self.max_dte >= 1, f"max DTE must be at least 1, got {self.max_dte}"),
-            (
-                self.min_dte <= self.max_dte,
-                f"min DTE {self.min_dte} is above max DTE {self.max_dte}",
-            ),
-            (
-                math.isfinite(self.min_return_pct) and self.min_return_pct >= 0,
-                f"min return must be a non-negative number, got {self.min_return_pct}",
-            ),
-            (
-                0 < self.max_delta <= 1,
-                f"max delta must be in (0, 1], got {self.max_delta}",
-            ),
-            (
-                self.min_open_interest >= 0,
-                f"min open interest must be 0 or more, got {self.min_open_interest}",
-            ),
-            (
-                self.max_spread_pct >= 0,
-                f"max spread must be 0 or more, got {self.max_spread_pct}",
-            ),
-            (
-                math.isfinite(self.risk_free_rate_pct) and -5 <= self.risk_free_rate_pct <= 50,
-                f"rate must be a percentage between -5 and 50, got {self.risk_free_rate_pct}",
-            ),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise CriteriaError(message)
+        for name, criterion in CRITERIA.items():
+            criterion.check(getattr(self, name))
+        if self.min_dte > self.max_dte:
+            raise CriteriaError(
+                f"min DTE {self.min_dte} is above max DTE {self.max_dte}", ("min_dte", "max_dte")
+            )
 
     @classmethod
     def from_weeks(cls, weeks: int, **overrides: Any) -> Criteria:
-        if weeks < 1:
-            raise CriteriaError(f"weeks must be 1 or more, got {weeks}")
+        WEEKS.check(weeks)
         return cls(max_dte=7 * weeks, **overrides)
 
     def with_overrides(self, **overrides: Any) -> Criteria:
@@ -100,6 +124,41 @@ class Criteria:
         if data.get("max_spread_pct") is None:
             data["max_spread_pct"] = math.inf
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion as the config file and the command line see it.
+
+    `label` names it in a sentence ("max delta"); `whole` is for counts and days.
+    """
+
+    name: str
+    default: float | None
+    whole: bool
+    label: str
+    help: str
+    valid: Range
+
+    @classmethod
+    def of(cls, spec: Field[Any]) -> Criterion:
+        meta = spec.metadata
+        return cls(
+            spec.name, spec.default, spec.type == "int", meta["label"], meta["help"], meta["range"]
+        )
+
+    def check(self, value: float) -> None:
+        """Raise CriteriaError, naming this criterion, when `value` is out of range."""
+        problem = self.valid.problem(value)
+        if problem:
+            raise CriteriaError(f"{self.label} {problem}", (self.name,))
+
+
+CRITERIA: dict[str, Criterion] = {spec.name: Criterion.of(spec) for spec in fields(Criteria)}
+WEEKS = Criterion(
+    "weeks", None, True, "weeks", "max DTE = 7 × weeks (instead of max_dte)", Range(1)
+)
+"""Not a field: `weeks` sets max_dte to 7 × weeks (config key and --weeks)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +242,13 @@ class TickerResult:
             "rejected": dict(self.rejected),
             "candidates": [c.to_json() for c in self.candidates],
         }
+
+
+class ScanKind(StrEnum):
+    """A watchlist scan publishes its results when it succeeds; an ad-hoc scan never does."""
+
+    WATCHLIST = "watchlist"
+    ADHOC = "adhoc"
 
 
 class ScanState(StrEnum):
