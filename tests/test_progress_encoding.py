@@ -5,26 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wheelscan.core.models import ScanEvent, ScanState, TickerFinished
 from wheelscan.lifecycle import ADHOC, ScanSettings, run_scan
-from wheelscan.store import (
-    KEY_PROGRESS,
-    EncodedJSON,
-    JSONFragments,
-    Progress,
-    Store,
-    StoreError,
-)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "cache")
+from wheelscan.store import KEYS, EncodedJSON, JSONFragments, Progress, Store, StoreError
 
 
 def round_trip(value: Any) -> Any:
@@ -61,7 +48,7 @@ def test_records_built_from_fragments_equal_the_whole_record_encoded(store: Stor
         encoded = progress.encode(fragments)
         assert encoded.text == json.dumps(progress.to_json())
         assert store.write_progress(handle, encoded)
-        stored = store._open().get(KEY_PROGRESS)
+        stored = store._open().get(KEYS.progress)
         assert json.dumps(stored) == json.dumps(round_trip(progress.to_json()))
     assert stored["results"]["AAPL"]["underlying_price"] == 1.5, "a new result is re-encoded"
     final = replace(progress, state="SUCCEEDED", results=round_trip(real), scan={"id": "s1"})

@@ -8,22 +8,24 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from wheelscan.store import (
-    HISTORY_LIMIT,
-    KEY_LOCK,
-    KEY_RESULTS,
-    Store,
-    StoreError,
-)
+from wheelscan.store import HISTORY_LIMIT, Store, StoreError
+
+if TYPE_CHECKING:
+    from conftest import FakeClock
 
 
-def document(scan_id: str, tickers: tuple[str, ...] = ("AAPL",)) -> dict:
-    now = "2026-01-05T15:00:00+00:00"
+def document(scan_id: str, tickers: tuple[str, ...] = ("AAPL",), finished: float = 0.0) -> dict:
+    now = (
+        datetime.fromtimestamp(finished, UTC).isoformat()
+        if finished
+        else "2026-01-05T15:00:00+00:00"
+    )
     return {
         "schema": 1,
         "scan": {"id": scan_id, "kind": "watchlist", "state": "SUCCEEDED", "finished_at": now},
@@ -32,11 +34,6 @@ def document(scan_id: str, tickers: tuple[str, ...] = ("AAPL",)) -> dict:
             for t in tickers
         },
     }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "cache")
 
 
 def test_cache_dir_is_private_and_values_are_json(store: Store) -> None:
@@ -88,42 +85,77 @@ def test_lock_is_exclusive_and_released_only_by_its_owner(store: Store) -> None:
     assert not store.release_lock(first)
 
 
-def test_an_expired_owner_cannot_touch_the_new_owners_lock(store: Store) -> None:
-    old = store.acquire_lock("old", "watchlist", ttl_s=0.3)
+def test_an_expired_owner_cannot_touch_the_new_owners_lock(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    old = store.acquire_lock("old", "watchlist", ttl_s=30)
     assert old is not None
-    time.sleep(0.5)
+    fake_clock.advance(29)
+    assert store.acquire_lock("early", "watchlist") is None, "held until its TTL runs out"
+    fake_clock.advance(1)
     new = store.acquire_lock("new", "watchlist", ttl_s=60)
     assert new is not None, "an expired lock counts as free"
     assert not store.heartbeat(old)
     assert not store.write_progress(old, {"scan_id": "old"})
     assert not store.publish(old, document("old"), "Scan completed")
+    assert not store.set_last_run("old", old)
     assert not store.release_lock(old)
     holder = store.lock_holder()
     assert holder is not None and holder.scan_id == "new"
     assert store.read_results().results == {}
 
 
-def test_results_expire_after_their_ttl_and_read_as_stale(store: Store) -> None:
+def test_heartbeats_keep_the_lock_and_missed_ones_make_it_stale_then_free(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    handle = store.acquire_lock("s1", "watchlist", ttl_s=60, heartbeat_s=15)
+    assert handle is not None
+    for _ in range(4):  # 4 × 50 s: far past the TTL, renewed each time before it runs out
+        fake_clock.advance(50)
+        assert store.heartbeat(handle)
+    fake_clock.advance(40)
+    holder = store.lock_holder()
+    assert holder is not None and holder.stale and holder.stale_reason == "no heartbeat for 40 s"
+    assert holder.heartbeat_age_s == pytest.approx(40)
+    assert holder.expires_in_s == pytest.approx(20)
+    status = store.read_status()
+    assert status.lock is not None and status.lock.stale
+    assert store.acquire_lock("s2", "watchlist") is None, "a stale lock blocks until its TTL"
+    fake_clock.advance(20)
+    assert store.lock_holder() is None and store.read_status().lock is None
+    assert not store.heartbeat(handle), "an expired lock cannot be renewed"
+    assert store.acquire_lock("s2", "watchlist") is not None
+
+
+def test_results_expire_after_their_ttl_and_read_as_stale(
+    store: Store, fake_clock: FakeClock
+) -> None:
     handle = store.acquire_lock("s1", "watchlist")
     assert handle is not None
-    assert store.publish(handle, document("s1", ("AAPL", "KO")), "done", results_ttl_s=0.4)
+    published = document("s1", ("AAPL", "KO"), finished=fake_clock())
+    assert store.publish(handle, published, "done", results_ttl_s=120)
+    fake_clock.advance(119)
     fresh = store.read_results(ttl_minutes=45)
     assert set(fresh.results) == {"AAPL", "KO"}
     assert set(fresh.scan_times) == {"AAPL", "KO"}
     assert fresh.scan is not None and fresh.scan["id"] == "s1"
-    time.sleep(0.6)
+    assert fresh.age_s == pytest.approx(119, abs=0.01) and not fresh.stale and not fresh.expired
+    assert fresh.document()["scan"] == fresh.scan == Store(store.directory).read_results().scan
+    fake_clock.advance(1)
     expired = store.read_results(ttl_minutes=45)
     assert expired.results == {} and expired.scan_times == {}
     assert expired.expired and expired.stale
     assert expired.scan is not None and expired.scan["id"] == "s1"
 
 
-def test_results_older_than_the_readers_ttl_are_stale(store: Store) -> None:
+def test_results_older_than_the_readers_ttl_are_stale(store: Store, fake_clock: FakeClock) -> None:
     handle = store.acquire_lock("s1", "watchlist")
     assert handle is not None
-    assert store.publish(handle, document("s1"), "done")
+    assert store.publish(handle, document("s1", finished=fake_clock()), "done")
+    assert not store.read_results(ttl_minutes=1).stale
+    fake_clock.advance(61)
     published = store.read_results(ttl_minutes=1)
-    assert published.results and published.stale, "finished_at is in the past beyond 1 minute"
+    assert published.results and published.stale and published.age_s == pytest.approx(61, abs=0.01)
 
 
 def test_history_keeps_the_last_50_newest_first(store: Store) -> None:
@@ -139,6 +171,8 @@ def test_history_keeps_the_last_50_newest_first(store: Store) -> None:
 def test_clear_refuses_while_a_live_scan_holds_the_lock(store: Store) -> None:
     handle = store.acquire_lock("s1", "watchlist")
     assert handle is not None
+    assert store.publish(handle, document("s1"), "done")
+    assert store.write_progress(handle, {"scan_id": "s1", "state": "RUNNING"})
     store.append_history({"id": "s0"})
     holder = store.clear()
     assert holder is not None and holder.scan_id == "s1"
@@ -146,6 +180,21 @@ def test_clear_refuses_while_a_live_scan_holds_the_lock(store: Store) -> None:
     assert store.release_lock(handle)
     assert store.clear() is None
     assert store.read_history() == ([], None)
+    assert store.read_results().scan is None and store.read_progress() == (None, None)
+    assert store.read_status().last_run is None
+
+
+def test_clear_takes_a_dead_scans_lock_with_it(store: Store) -> None:
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    handle = store.acquire_lock("s1", "watchlist")
+    assert handle is not None
+    cache = store._open()
+    cache.set(store.keys.lock, {**cache.get(store.keys.lock), "pid": int(finished.stdout)})
+    holder = store.lock_holder()
+    assert holder is not None and holder.stale and "is not running" in holder.stale_reason
+    assert store.clear() is None
+    assert store.lock_holder() is None
 
 
 def test_a_corrupted_cache_file_gives_empty_results_and_a_message(store: Store) -> None:
@@ -212,4 +261,3 @@ def test_reading_a_key_the_store_never_wrote_is_harmless(store: Store) -> None:
     assert store.write_progress(handle, {"scan_id": "s1", "state": "RUNNING", "done": 1})
     progress, warning = store.read_progress()
     assert warning is None and progress is not None and progress.done == 1
-    assert KEY_RESULTS != KEY_LOCK

@@ -1,0 +1,81 @@
+"""How values are written to disk: compressed JSON only, never a pickle."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import diskcache
+from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
+
+from wheelscan.store.errors import CorruptValueError
+
+
+@dataclass(frozen=True)
+class EncodedJSON:
+    """A value already encoded as JSON text, which `SafeJSONDisk` stores as it is.
+
+    Readers get the decoded value back, exactly as if the decoded value had been
+    written. It exists for the progress record (see `Progress.encode`); the text
+    must be valid JSON, or readers see a corrupted value.
+    """
+
+    text: str
+
+
+class JSONFragments:
+    """The JSON text of each ticker's result, encoded once per result object.
+
+    The progress record is rewritten after every ticker with all the results so
+    far; encoding them all again each time made a scan O(n²) in GIL-holding CPU,
+    which starved the terminal app's event loop (figures in BENCHMARKS.md §5).
+    With the texts cached, a write costs a join and the zlib of the record.
+
+    A cached text is reused only while the very same object (`is`) comes again,
+    so a replaced result is re-encoded; values must not be mutated in place
+    (each is a fresh `TickerResult.to_json()`).
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, tuple[Any, str]] = {}
+
+    def text(self, key: str, value: Any) -> str:
+        cached = self._texts.get(key)
+        if cached is None or cached[0] is not value:
+            cached = (value, json.dumps(value))
+            self._texts[key] = cached
+        return cached[1]
+
+    def object_text(self, values: Mapping[str, Any]) -> str:
+        """`json.dumps(values)`, assembled from the cached texts of its values."""
+        items = (f"{json.dumps(key)}: {self.text(key, value)}" for key, value in values.items())
+        return "{" + ", ".join(items) + "}"
+
+
+class SafeJSONDisk(diskcache.JSONDisk):
+    """diskcache's JSONDisk that refuses the pickle paths of the base `Disk`.
+
+    JSONDisk writes keys and values as zlib-compressed JSON bytes, but its
+    readers fall back to `pickle.load` when a row says it holds a pickle. Rows
+    are written only by wheelscan, so such a row is corruption, never code.
+    An `EncodedJSON` value is compressed as it is instead of through `json.dumps`.
+    """
+
+    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> Any:
+        if isinstance(value, EncodedJSON):
+            data = zlib.compress(value.text.encode("utf-8"), self.compress_level)
+            return diskcache.Disk.store(self, data, False, key=key)
+        return super().store(value, read, key=key)
+
+    def get(self, key: Any, raw: bool) -> Any:
+        if not raw:
+            raise CorruptValueError("cache key is not JSON")
+        return super().get(key, raw)
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if read or mode not in (MODE_RAW, MODE_BINARY):
+            raise CorruptValueError("cache value is not JSON")
+        return super().fetch(mode, filename, value, read)
