@@ -1,37 +1,35 @@
-"""Black–Scholes–Merton put figures and time to expiry (SPEC 2), vectorised over a chain.
+"""Per-contract figures that need no option model (returns, moneyness, spread), vectorised.
 
-Every time figure is measured from the quote's as-of time, never the wall clock,
-so a replayed snapshot gives the same numbers next year.
+The SPEC v1 Black–Scholes–Merton put figures stay here for the scan until it moves to
+Black-76 on the forward (core/black76.py); time to expiry lives in core/expiry.py and
+is re-exported for the modules that import it from here.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
-
 import numpy as np
 from scipy.special import ndtr
 
-NEW_YORK = ZoneInfo("America/New_York")
-SECONDS_PER_YEAR = 365 * 86400
-EXPIRY_CLOSE = time(16, 0)
+from wheelscan.core.expiry import (
+    NEW_YORK,
+    SECONDS_PER_YEAR,
+    days_to_expiry,
+    expiration_date,
+    years_to_expiry,
+)
 
-
-def expiration_date(epoch: int) -> date:
-    """Yahoo's expiration epochs are 00:00 UTC of the expiry date."""
-    return datetime.fromtimestamp(epoch, tz=UTC).date()
-
-
-def days_to_expiry(as_of: datetime, expiration: date) -> int:
-    """Calendar days from as_of's New York date to the expiration date."""
-    return (expiration - as_of.astimezone(NEW_YORK).date()).days
-
-
-def years_to_expiry(as_of: datetime, expiration: date) -> float:
-    """Years from as_of to 16:00 New York on the expiration date (365-day year)."""
-    close = datetime.combine(expiration, EXPIRY_CLOSE, tzinfo=NEW_YORK)
-    # Subtract in UTC: aware datetimes sharing one tzinfo subtract as wall clocks, losing DST.
-    return (close.astimezone(UTC) - as_of.astimezone(UTC)).total_seconds() / SECONDS_PER_YEAR
+__all__ = [
+    "NEW_YORK",
+    "SECONDS_PER_YEAR",
+    "annualized_return_pct",
+    "cushion_pct",
+    "days_to_expiry",
+    "expiration_date",
+    "mid_and_spread_pct",
+    "otm_pct",
+    "put_delta_and_prob_otm",
+    "years_to_expiry",
+]
 
 
 def put_delta_and_prob_otm(
@@ -73,3 +71,8 @@ def mid_and_spread_pct(bid: np.ndarray, ask: np.ndarray) -> tuple[np.ndarray, np
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = (ask - bid) / mid * 100.0
     return mid, spread
+
+
+def cushion_pct(spot: float, breakeven: np.ndarray) -> np.ndarray:
+    """How far spot can fall before a short put loses at expiry: (S − breakeven)/S × 100."""
+    return (spot - breakeven) / spot * 100.0
