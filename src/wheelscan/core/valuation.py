@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from wheelscan.core.errors import InputError
+from wheelscan.core.models import Range
 
 GOOD = "good"
 HIGH = "high"
@@ -67,61 +68,46 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _percent_problem(low: float, high: float, low_inclusive: bool) -> Any:
-    def problem(value: Any) -> str | None:
-        if not _is_number(value) or not math.isfinite(value):
-            return f"must be a finite number, got {value!r}"
-        above = value >= low if low_inclusive else value > low
-        if above and value <= high:
-            return None
-        return f"must be in {'[' if low_inclusive else '('}{low:g}, {high:g}], got {value}"
-
-    return problem
-
-
-def _multiple_problem(value: Any) -> str | None:
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
-        return f"must be a finite number >= 0, got {value!r}"
-    return None
-
-
-def _years_problem(value: Any) -> str | None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 50:
-        return f"must be a whole number in [1, 50], got {value!r}"
-    return None
-
-
-def _method_problem(value: Any) -> str | None:
-    return None if value in METHODS else f"must be one of {', '.join(METHODS)}, got {value!r}"
-
-
-def _param(default: Any, help_text: str, problem: Any) -> Any:
-    return field(default=default, metadata={"help": help_text, "problem": problem})
+def _numeric(default: float, label: str, help_text: str, valid: Range) -> Any:
+    """A numeric parameter, described as `Criteria`'s fields are (label, help, range)."""
+    return field(default=default, metadata={"label": label, "help": help_text, "range": valid})
 
 
 @dataclass(frozen=True)
 class DcfParams:
     """The DCF model's parameters; the defaults are SPEC 4's, defined here only.
 
-    Each field's metadata carries its help text and its range check (`problem`), so
-    the config file and the watchlist overrides can be built from `fields(DcfParams)`.
+    The numeric fields carry `label`, `help` and `range` metadata like `Criteria`'s (so
+    `Criterion.of(field)` reads them); `method` carries `label`, `help` and `choices`.
+    The config keys and the watchlist overrides are meant to be built from them.
     """
 
-    growth_pct: float = _param(
-        10.0, "DCF yearly growth of E, %", _percent_problem(-100, 100, False)
+    growth_pct: float = _numeric(
+        10.0, "DCF growth", "DCF yearly growth of E, %", Range(-100, 100, low_open=True)
     )
-    discount_pct: float = _param(
-        15.0, "DCF discount rate (the return wanted), %", _percent_problem(0, 100, True)
+    discount_pct: float = _numeric(
+        15.0, "DCF discount rate", "DCF discount rate (the return wanted), %", Range(0, 100)
     )
-    terminal_multiple: float = _param(20.0, "DCF terminal multiple of E", _multiple_problem)
-    years: int = _param(5, "DCF years of growth before the terminal value", _years_problem)
-    method: str = _param(EPS, "DCF per-share figure E: eps or fcf", _method_problem)
+    terminal_multiple: float = _numeric(
+        20.0, "DCF terminal multiple", "DCF terminal value as a multiple of E", Range(0)
+    )
+    years: int = _numeric(
+        5, "DCF years", "DCF years of growth before the terminal value", Range(1, 50)
+    )
+    method: str = field(
+        default=EPS,
+        metadata={
+            "label": "valuation method",
+            "help": "E for the DCF: eps or fcf",
+            "choices": METHODS,
+        },
+    )
 
     def __post_init__(self) -> None:
-        for name in DCF_PARAM_NAMES:
+        for name, spec in _PARAM_FIELDS.items():
             problem = dcf_param_problem(name, getattr(self, name))
             if problem:
-                raise InputError(f"{name} {problem}")
+                raise InputError(f"{spec.metadata['label']} {problem}")
 
 
 _PARAM_FIELDS = {f.name: f for f in fields(DcfParams)}
@@ -129,8 +115,15 @@ DCF_PARAM_NAMES = tuple(_PARAM_FIELDS)
 
 
 def dcf_param_problem(name: str, value: Any) -> str | None:
-    """None when `value` is acceptable for the DcfParams field `name`, else what is wrong."""
-    return _PARAM_FIELDS[name].metadata["problem"](value)
+    """None when `value` suits the DcfParams field `name`, else what is wrong with it."""
+    spec = _PARAM_FIELDS[name]
+    if "choices" in spec.metadata:
+        choices = spec.metadata["choices"]
+        return None if value in choices else f"must be one of {', '.join(choices)}, got {value!r}"
+    whole = spec.type == "int"
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+        return f"must be {'a whole number' if whole else 'a number'}, got {value!r}"
+    return spec.metadata["range"].problem(value)
 
 
 def dcf_value(per_share: float, params: DcfParams) -> float:
