@@ -133,7 +133,9 @@ BAD_FILES = [
     ("min_return_pct = nan\n", ":1: min_return_pct must be a number, got nan"),
     ("[criteria]\nmin_dte = 1\n", ":1: unknown key 'criteria'"),
     ("weeks = 2\nmax_dte = 10\n", ":2: set weeks or max_dte, not both"),
-    ("min_dte = 9\nmax_dte = 5\n", "min DTE 9 is above max DTE 5"),
+    ("min_dte = 9\nmax_dte = 5\n", ":1: min DTE 9 is above max DTE 5"),
+    ("source = 'demo'\nweeks = 1\nmin_dte = 9\n", ":2: min DTE 9 is above max DTE 7"),
+    ("source = 'snapshot: '\n", ":1: source must be one of yahoo, demo or snapshot:DIR"),
 ]
 
 
@@ -185,6 +187,33 @@ def test_a_bad_config_fails_a_real_scan_process_with_exit_2(wheelscan_home: Path
     assert done.stderr.strip().splitlines() == [
         f"wheelscan: error: {path}:1: max_delta must be a number, got true (boolean)"
     ]
+
+
+def test_config_set_refuses_a_value_that_would_break_the_file(wheelscan_home: Path) -> None:
+    set_value("min_dte", "20")
+    path = wheelscan_home / "config.toml"
+    before = path.read_bytes()
+    result = runner.invoke(app, ["config", "set", "max_dte", "10"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "wheelscan: error: config.toml not changed: min DTE 20 is above max DTE 10"
+    )
+    assert path.read_bytes() == before
+    assert runner.invoke(app, ["config", "set", "weeks", "3"]).exit_code == 0
+    assert load_settings().criteria.max_dte == 21
+
+
+def test_core_records_and_config_load_no_numpy() -> None:
+    script = (
+        "import sys\n"
+        "import wheelscan.config, wheelscan.core.models, wheelscan.core.sources\n"
+        "import wheelscan.cli.options, wheelscan.cli.params\n"
+        "print(sorted(m for m in ('numpy', 'yfinance', 'diskcache') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_key_line_finds_quoted_keys_and_tables() -> None:

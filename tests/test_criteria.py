@@ -162,24 +162,39 @@ def test_expirations_evaluated_together_match_each_evaluated_alone(
     assert len(together) + sum(together_rejected.values()) == sum(len(c) for c in chains)
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"max_dte": 0},
-        {"min_return_pct": -1},
-        {"max_delta": 0},
-        {"max_delta": 1.5},
-        {"min_dte": 10, "max_dte": 5},
-        {"min_open_interest": -1},
-        {"risk_free_rate_pct": math.nan},
-    ],
-)
-def test_nonsense_criteria_are_refused(kwargs: dict[str, float]) -> None:
-    with pytest.raises(CriteriaError):
-        Criteria(**kwargs)
+# The SPEC 3 ranges, written out apart from Criteria's table: (field, accepted, refused).
+RANGES = [
+    ("min_dte", [0, 1, 28], [-1]),
+    ("max_dte", [1, 10**6], [0, -3]),
+    ("min_return_pct", [0.0, 30.0, 1e6], [-0.01, math.inf, math.nan]),
+    ("max_delta", [1e-9, 0.2, 1.0], [0.0, -0.1, 1.0000001, math.inf, math.nan]),
+    ("min_open_interest", [0, 10**30], [-1]),
+    ("max_spread_pct", [0.0, 40.0, math.inf], [-0.1, -math.inf, math.nan]),
+    ("risk_free_rate_pct", [-5.0, 0.0, 50.0], [-5.01, 50.01, math.inf, math.nan]),
+]
+
+
+@pytest.mark.parametrize(("name", "accepted", "refused"), RANGES)
+def test_each_criterion_accepts_its_range_and_refuses_naming_itself(
+    name: str, accepted: list[float], refused: list[float]
+) -> None:
+    wide_dte = {"min_dte": 0} if name == "max_dte" else {"max_dte": 10**6}
+    for value in accepted:
+        assert getattr(Criteria(**{**wide_dte, name: value}), name) == value
+    for value in refused:
+        with pytest.raises(CriteriaError) as refusal:
+            Criteria(**{**wide_dte, name: value})
+        assert refusal.value.keys == (name,)
+        assert "must be" in str(refusal.value) and "got" in str(refusal.value)
+
+
+def test_a_min_dte_above_the_max_names_both() -> None:
+    with pytest.raises(CriteriaError, match="min DTE 10 is above max DTE 5") as refusal:
+        Criteria(min_dte=10, max_dte=5)
+    assert set(refusal.value.keys) == {"min_dte", "max_dte"}
 
 
 def test_weeks_set_max_dte() -> None:
     assert Criteria.from_weeks(2).max_dte == 14
-    with pytest.raises(CriteriaError):
+    with pytest.raises(CriteriaError, match="weeks must be >= 1, got 0"):
         Criteria.from_weeks(0)

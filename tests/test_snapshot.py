@@ -13,8 +13,9 @@ import pytest
 
 from wheelscan.core.document import scan_document
 from wheelscan.core.models import Criteria, ScanState
+from wheelscan.core.sources import SourceSpecError
 from wheelscan.engine import ScanEngine
-from wheelscan.yahoo.source import SourceSpecError, make_source
+from wheelscan.yahoo.source import make_source
 from wheelscan.yahoo.transports import snapshot_file_name
 from yahoo_doubles import CountingDemo, source_over
 

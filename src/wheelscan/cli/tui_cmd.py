@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-SourceOption = Annotated[
-    str | None,
-    typer.Option("--source", help="yahoo, demo or snapshot:DIR (default: yahoo)."),
-]
+from wheelscan.cli.params import SourceOption
 
 
 def launch_tui(source: str | None) -> None:
@@ -19,12 +14,14 @@ def launch_tui(source: str | None) -> None:
     the watchlist is re-read at each scan, so edits made meanwhile count.
     """
     from wheelscan.config import effective_settings
-    from wheelscan.tui.app import WheelscanApp
-    from wheelscan.yahoo.source import make_source
+    from wheelscan.core.sources import parse_source
+    from wheelscan.yahoo.snapshot_dir import check_source
 
-    settings = effective_settings(source=source).scan_settings()
-    make_source(settings.source)
-    WheelscanApp(settings).run()
+    settings = effective_settings(source=source)
+    check_source(parse_source(settings.source))
+    from wheelscan.tui.app import WheelscanApp  # the app's stack, once the input is good
+
+    WheelscanApp(settings.scan_settings()).run()
 
 
 def tui(source: SourceOption = None) -> None:

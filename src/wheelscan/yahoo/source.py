@@ -14,24 +14,23 @@ yfinance details, like the singleton below; the dependency is pinned below 2.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import yfinance as yf
 from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError
 
-from wheelscan.core.errors import InputError
 from wheelscan.core.models import PutChain, Underlying
 from wheelscan.core.pricing import NEW_YORK
+from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.paths import private_dir, yfinance_cache_dir
 from wheelscan.yahoo.rows import put_chain_from_rows
+from wheelscan.yahoo.snapshot_dir import snapshot_directory
 from wheelscan.yahoo.transports import (
     OPTIONS_PATH,
     DemoTransport,
@@ -41,9 +40,7 @@ from wheelscan.yahoo.transports import (
 )
 
 T = TypeVar("T")
-SNAPSHOT_PREFIX = "snapshot:"
 YAHOO_RATE_LIMIT_PER_S = 20.0
-SOURCE_NAMES = ("yahoo", "demo", "snapshot:DIR")
 
 _TRANSIENT_NAMES = {
     "Timeout",
@@ -80,10 +77,6 @@ class YahooAnswerError(SourceError):
     def __init__(self, message: str, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
-
-
-class SourceSpecError(InputError):
-    """A `--source` value that names no source."""
 
 
 def is_rate_limit(error: BaseException) -> bool:
@@ -247,32 +240,10 @@ class YahooSource:
 
 
 def make_source(spec: str) -> YahooSource:
-    """`yahoo`, `demo` or `snapshot:DIR`; anything else is a SourceSpecError."""
-    if spec == "yahoo":
-        return YahooSource("yahoo")
-    if spec == "demo":
-        return YahooSource("demo", DemoTransport())
-    if spec.startswith(SNAPSHOT_PREFIX):
-        try:
-            directory = Path(spec[len(SNAPSHOT_PREFIX) :]).expanduser()
-        except RuntimeError as error:  # `~name` of a user that does not exist
-            raise SourceSpecError(f"snapshot directory: {error}") from None
-        check_snapshot_dir(directory)
-        return YahooSource(spec, SnapshotTransport(directory))
-    raise SourceSpecError(f"unknown source {spec!r}: use one of {', '.join(SOURCE_NAMES)}")
-
-
-def check_snapshot_dir(directory: Path) -> None:
-    """A snapshot directory must exist and hold at least one readable JSON response."""
-    if not directory.is_dir():
-        raise SourceSpecError(f"snapshot directory {str(directory)!r} does not exist")
-    files = sorted(directory.glob("*.json"))
-    if not files:
-        raise SourceSpecError(f"snapshot directory {str(directory)!r} holds no .json responses")
-    for path in files:
-        try:
-            body = json.loads(path.read_bytes())
-        except (OSError, ValueError) as error:
-            raise SourceSpecError(f"snapshot file {path.name!r} is not valid JSON") from error
-        if not isinstance(body, dict) or "optionChain" not in body:
-            raise SourceSpecError(f"snapshot file {path.name!r} is not a Yahoo options response")
+    """`yahoo`, `demo` or `snapshot:DIR` (read by `core.sources.parse_source`)."""
+    source = parse_source(spec)
+    if source.kind is SourceKind.DEMO:
+        return YahooSource(spec, DemoTransport())
+    if source.kind is SourceKind.SNAPSHOT:
+        return YahooSource(spec, SnapshotTransport(snapshot_directory(source)))
+    return YahooSource(spec)
