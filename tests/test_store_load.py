@@ -8,8 +8,11 @@ with its token by the scanner itself and the intervals are checked for overlap.
 Then scans are SIGKILLed at random points: the published results stay one complete
 scan and the next scan always runs once the dead scan's lock has expired.
 
-This file is also the worker those processes run (`python tests/test_store_load.py`),
-and `scripts/reliability.py` runs the same functions at full size (60 s, 20 kills).
+The test runs a fixed number of scans per scanner, so what it checks does not depend
+on the machine's speed. This file is also the worker those processes run
+(`python tests/test_store_load.py ROLE SPEC`), and `scripts/reliability.py` runs the
+same functions at full size for a fixed time (60 s, 20 kills) and reports how many
+reads and lock hand-overs that gave.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
-LOAD_SECONDS_ENV = "WHEELSCAN_LOAD_SECONDS"
 KILLS_ENV = "WHEELSCAN_KILLS"
 WORKER_ENV = {"WHEELSCAN_DEMO_LATENCY": "0.01", "WHEELSCAN_DEBUG": ""}
 SLACK = timedelta(seconds=1)  # as_of is a whole second (Yahoo's regularMarketTime)
@@ -116,21 +118,38 @@ def _spy_on_the_lock(log_path: Path) -> None:
     store.Store.release_lock = release_logged  # type: ignore[method-assign]
 
 
-def scanner(deadline: float, spy: Path, out: Path) -> None:
-    _spy_on_the_lock(spy)
+def _await_go(go: Path, ready: Path) -> float:
+    """Say this worker has imported, wait for the driver's go; returns the deadline."""
+    from wheelscan.cli import main  # noqa: F401  (imported before the clock starts)
+
+    ready.touch()
+    while not go.exists():
+        time.sleep(0.01)
+    return float(go.read_text())
+
+
+def scanner(spec: dict[str, Any]) -> None:
+    """Scan until `scans` scans succeeded (all scans until the deadline when None)."""
+    _spy_on_the_lock(Path(spec["spy"]))
+    deadline = _await_go(Path(spec["go"]), Path(spec["ready"]))
+    scans: int | None = spec["scans"]
     codes: list[int] = []
-    while time.time() < deadline:
+    while time.time() < deadline and (scans is None or codes.count(0) < scans):
         code, _ = _cli("scan", "--source", "demo", "--json")
         codes.append(code)
         if code == 75:
-            time.sleep(random.uniform(0.05, 0.2))
-    out.write_text(json.dumps({"codes": codes}))
+            time.sleep(random.uniform(0.05, 0.2))  # back off before asking for the lock again
+    Path(spec["out"]).write_text(json.dumps({"codes": codes}))
 
 
-def reader(deadline: float, watchlist: set[str], out: Path) -> None:
+def reader(spec: dict[str, Any]) -> None:
+    """Read until the scanners are done (`stop` exists), then once more."""
+    deadline = _await_go(Path(spec["go"]), Path(spec["ready"]))
+    watchlist, stop = set(spec["watchlist"]), Path(spec["stop"])
     reads, problems, seen = 0, [], []
     last_finished: datetime | None = None
-    while time.time() < deadline:
+    while True:
+        last_round = stop.exists() or time.time() >= deadline
         for command in ("results", "status"):
             code, text = _cli(command, "--json")
             reads += 1
@@ -155,8 +174,11 @@ def reader(deadline: float, watchlist: set[str], out: Path) -> None:
                         seen.append(scan["id"])
             if problem:
                 problems.append(f"{command}: {problem}")
+        if last_round:
+            break
         time.sleep(0.02)  # a polling reader, as the terminal app is; leaves the CPU to scans
-    out.write_text(json.dumps({"reads": reads, "problems": problems[:20], "scans_seen": seen}))
+    out = {"reads": reads, "problems": problems[:20], "scans_seen": seen}
+    Path(spec["out"]).write_text(json.dumps(out))
 
 
 # --- the driver side ----------------------------------------------------------------------
@@ -171,19 +193,32 @@ class LoadReport:
     overlaps: list[str] = field(default_factory=list)
     scan_codes: list[int] = field(default_factory=list)
     scans_seen_by_readers: int = 0
+    last_seen: list[str | None] = field(default_factory=list)
+    """The scan each reader saw in its last read, made after every scanner had exited."""
+    published_at_end: str | None = None
+    """The scan the store held once everything had stopped."""
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "WHEELSCAN_HOME": str(home), **WORKER_ENV, **extra}
 
 
-def _worker(home: Path, *args: str) -> subprocess.Popen[bytes]:
+def _worker(home: Path, role: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(HERE), *args],
+        [sys.executable, str(HERE), role, json.dumps(spec)],
         env=_env(home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def _wait_for(paths: list[Path], procs: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """Until every path exists (a worker died or `timeout` passed: stop waiting)."""
+    until = time.monotonic() + timeout
+    while not all(path.exists() for path in paths):
+        if time.monotonic() > until or any(proc.poll() is not None for proc in procs):
+            return
+        time.sleep(0.05)
 
 
 def watchlist_symbols(home: Path) -> set[str]:
@@ -228,42 +263,67 @@ def run_load(
     scanners: int = 4,
     readers: int = 8,
     symbols: list[str] | None = None,
+    scans_each: int | None = None,
 ) -> LoadReport:
-    """Scanners in turn and readers in a loop for `seconds`; returns what was checked.
+    """Scanners in turn and readers in a loop; returns what was checked.
 
-    `symbols` replaces the default watchlist (a smaller one makes shorter scans).
+    Each scanner stops after `scans_each` successful scans, or scans until `seconds`
+    have passed when it is None (with a count, `seconds` only bounds a hung run).
+    Readers read until every scanner has exited, then once more. `symbols` replaces
+    the default watchlist (a smaller one makes shorter scans).
     """
     home.mkdir(parents=True, exist_ok=True)
     if symbols:
         use_watchlist(home, symbols)
     watchlist = watchlist_symbols(home)
-    spy = home / "lock-spy.jsonl"
+    spy, go, stop = home / "lock-spy.jsonl", home / "go", home / "scanners-done"
     spy.touch()
-    start = time.time() + 2.0  # let every worker import before the clock starts
-    deadline = start + seconds
     outs = [home / f"worker-{i}.json" for i in range(scanners + readers)]
+    ready = [home / f"worker-{i}.ready" for i in range(scanners + readers)]
+    common = {"go": str(go)}
     procs = [
-        _worker(home, "scanner", str(deadline), str(spy), str(outs[i])) for i in range(scanners)
+        _worker(home, "scanner", {**common, "ready": str(ready[i]), "out": str(outs[i]),
+                                  "spy": str(spy), "scans": scans_each})
+        for i in range(scanners)
     ] + [
-        _worker(home, "reader", str(deadline), ",".join(sorted(watchlist)), str(outs[i]))
+        _worker(home, "reader", {**common, "ready": str(ready[i]), "out": str(outs[i]),
+                                 "stop": str(stop), "watchlist": sorted(watchlist)})
         for i in range(scanners, scanners + readers)
-    ]
+    ]  # fmt: skip
     report = LoadReport(seconds=seconds)
-    for proc in procs:
-        _, err = proc.communicate(timeout=seconds + 180)
-        if proc.returncode != 0:
-            report.problems.append(f"worker exit {proc.returncode}: {err.decode()[-500:]}")
+    try:
+        _wait_for(ready, procs, timeout=180)  # every worker has imported: start together
+        go.write_text(str(time.time() + seconds))
+        for proc in procs[:scanners]:
+            _, err = proc.communicate(timeout=seconds + 180)
+            if proc.returncode != 0:
+                report.problems.append(f"scanner exit {proc.returncode}: {err.decode()[-500:]}")
+        stop.touch()
+        for proc in procs[scanners:]:
+            _, err = proc.communicate(timeout=180)
+            if proc.returncode != 0:
+                report.problems.append(f"reader exit {proc.returncode}: {err.decode()[-500:]}")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     for i, out in enumerate(outs):
-        data = json.loads(out.read_text()) if out.exists() else {}
+        if not out.exists():
+            report.problems.append(f"worker {i} wrote no report")
+            continue
+        data = json.loads(out.read_text())
         if i < scanners:
-            report.scan_codes += data.get("codes", [])
+            report.scan_codes += data["codes"]
         else:
-            report.reads += data.get("reads", 0)
-            report.problems += data.get("problems", [])
+            report.reads += data["reads"]
+            report.problems += data["problems"]
             report.scans_seen_by_readers = max(
-                report.scans_seen_by_readers, len(data.get("scans_seen", []))
+                report.scans_seen_by_readers, len(data["scans_seen"])
             )
+            report.last_seen.append(data["scans_seen"][-1] if data["scans_seen"] else None)
     report.acquisitions, report.overlaps = lock_overlaps(spy)
+    report.published_at_end = (published(home).get("scan") or {}).get("id")
     return report
 
 
@@ -332,15 +392,22 @@ def run_kills(home: Path, kills: int, lock_ttl_s: float = 1.5) -> KillReport:
 
 
 def test_readers_see_whole_scans_while_scanners_hand_the_lock_over(tmp_path: Path) -> None:
-    seconds = float(os.environ.get(LOAD_SECONDS_ENV, "8"))
-    report = run_load(tmp_path / "home", seconds, symbols=["AAPL", "KO", "MSFT", "F", "T", "X"])
+    scanners, scans_each = 3, 2
+    report = run_load(
+        tmp_path / "home",
+        seconds=600,  # only bounds a hung run: each scanner stops after its scans
+        scanners=scanners,
+        readers=4,
+        symbols=["AAPL", "KO", "MSFT", "F", "T", "X"],
+        scans_each=scans_each,
+    )
 
     assert report.problems == []
     assert report.overlaps == [], "two owners held the lock at once"
-    assert report.acquisitions >= 2, "the lock was handed over at least once"
     assert set(report.scan_codes) <= {0, 75}
-    assert report.scan_codes.count(0) == report.acquisitions
-    assert report.reads >= 16
+    assert report.scan_codes.count(0) == report.acquisitions == scanners * scans_each
+    assert report.published_at_end is not None
+    assert report.last_seen == [report.published_at_end] * 4, "a reader saw an older scan last"
 
 
 def test_scans_killed_at_random_points_leave_one_complete_scan_and_the_next_one_runs(
@@ -352,8 +419,5 @@ def test_scans_killed_at_random_points_leave_one_complete_scan_and_the_next_one_
 
 
 if __name__ == "__main__":
-    role, deadline_arg, *rest = sys.argv[1:]
-    if role == "scanner":
-        scanner(float(deadline_arg), Path(rest[0]), Path(rest[1]))
-    else:
-        reader(float(deadline_arg), set(rest[0].split(",")), Path(rest[1]))
+    role, spec_text = sys.argv[1:]
+    (scanner if role == "scanner" else reader)(json.loads(spec_text))

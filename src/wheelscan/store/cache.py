@@ -55,6 +55,7 @@ from wheelscan.store.records import (
 )
 
 WRITE_TIMEOUT_S = 20.0
+"""How long a call waits for SQLite's write lock held by another process."""
 
 
 class Store:
@@ -64,15 +65,8 @@ class Store:
     blocking and safe to call from any thread.
     """
 
-    def __init__(
-        self,
-        directory: Path | None = None,
-        *,
-        timeout: float = WRITE_TIMEOUT_S,
-        clock: EpochClock = time.time,
-    ) -> None:
+    def __init__(self, directory: Path | None = None, *, clock: EpochClock = time.time) -> None:
         self.directory = Path(directory) if directory is not None else cache_dir()
-        self.timeout = timeout
         self.clock = clock
         self.keys = KEYS
         self._cache: diskcache.Cache | None = None
@@ -84,7 +78,7 @@ class Store:
             private_dir(self.directory)
             cache = diskcache.Cache(
                 str(self.directory),
-                timeout=self.timeout,
+                timeout=WRITE_TIMEOUT_S,
                 disk=SafeJSONDisk,
                 eviction_policy="none",
                 disk_min_file_size=2**31 - 1,
