@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wheelscan.core.criteria import evaluate_chain, evaluate_chains, sort_candidates
+from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.models import REJECTION_REASONS, Criteria, CriteriaError, PutChain, Underlying
-from wheelscan.core.pricing import NEW_YORK
 
 AS_OF = datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK)
 SPOT = 100.0

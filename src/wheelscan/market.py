@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
+from wheelscan.core.expiry import NEW_YORK
+
 CALENDAR = "XNYS"
 GATED_SOURCES = ("yahoo",)
 
