@@ -64,13 +64,13 @@ def environment(**values: str) -> Iterator[None]:
 async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
     from textual.timer import Timer
 
-    from wheelscan.lifecycle import ScanSettings
+    from wheelscan.config import Settings
     from wheelscan.tui.app import WheelscanApp
     from wheelscan.tui.widgets import ResultsTree
 
     symbols = bench_symbols(tickers)
     app = WheelscanApp(
-        ScanSettings(source="demo"),
+        Settings(source="demo"),
         symbols=symbols,
         export_dir=Path(tempfile.gettempdir()),
         check_market=False,

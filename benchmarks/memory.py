@@ -44,7 +44,7 @@ run()
 """
 )
 ENGINE_ONLY = REPORT + "from benchmarks.memory import child; child(int(sys.argv[1]))"
-IMPORT_ONLY = REPORT + "import wheelscan.engine, wheelscan.yahoo.source"
+IMPORT_ONLY = REPORT + "import wheelscan.scan.engine, wheelscan.yahoo.source"
 
 
 def peak_rss_mb(code: str, args: list[str], env: dict[str, str], stdout: Any) -> tuple[float, int]:
@@ -60,13 +60,14 @@ def peak_rss_mb(code: str, args: list[str], env: dict[str, str], stdout: Any) ->
 
 def child(tickers: int) -> None:
     """The engine and the JSON document, nothing else: what the CLI adds shows by difference."""
-    from wheelscan.core.document import scan_document
-    from wheelscan.core.models import Criteria
-    from wheelscan.engine import ScanEngine, run_scan
+    from wheelscan.config import Settings
+    from wheelscan.core.models import ScanKind
+    from wheelscan.core.scan_record import report_document
+    from wheelscan.scan.engine import ScanEngine
     from wheelscan.yahoo.source import make_source
 
-    report = run_scan(ScanEngine(make_source("demo")), bench_symbols(tickers), Criteria())
-    print(len(json.dumps(scan_document(report, "bench", "adhoc"))))
+    engine = ScanEngine(make_source("demo"), Settings(source="demo"), bench_symbols(tickers))
+    print(len(json.dumps(report_document(engine.run_blocking(), "bench", ScanKind.ADHOC))))
 
 
 def run(tickers: int = 500) -> BenchResult:

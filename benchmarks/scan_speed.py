@@ -28,10 +28,11 @@ from benchmarks.common import (
     bench_symbols,
     timed,
 )
+from wheelscan.config import Settings
 from wheelscan.core.criteria import evaluate_chain
 from wheelscan.core.models import Criteria, ScanReport, TickerResult
 from wheelscan.core.pricing import NEW_YORK, days_to_expiry, expiration_date
-from wheelscan.engine import EngineSettings, ScanEngine, run_scan
+from wheelscan.scan.engine import ScanEngine
 from wheelscan.yahoo.rows import put_chain_from_rows
 from wheelscan.yahoo.source import YahooSource, underlying_from_quote
 
@@ -111,13 +112,16 @@ def run(
     criteria = Criteria(max_dte=max_dte)
     transport = CountingDemoTransport(latency=latency)
     source = YahooSource("demo", transport)
-    engine = ScanEngine(source, EngineSettings(concurrency=concurrency))
+    settings = Settings(source="demo", criteria=criteria, concurrency=concurrency)
 
-    generating_s, _ = timed(lambda: run_scan(engine, symbols, criteria))
+    def scan() -> ScanReport:
+        return ScanEngine(source, settings, symbols).run_blocking()
+
+    generating_s, _ = timed(scan)
     transport.prepare(symbols)
     first = transport.request_count
     transport.max_in_flight = 0
-    engine_s, report = timed(lambda: run_scan(engine, symbols, criteria))
+    engine_s, report = timed(scan)
     engine_requests = transport.options_requests[first:]
     engine_in_flight = transport.max_in_flight
 

@@ -12,7 +12,6 @@ SIGKILLs. Prints one JSON summary; exits 1 if any check failed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -26,12 +25,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from faults import PERMANENT_KINDS, TRANSIENT_KINDS, CrumbExpiry, Fault, FaultyDemo  # noqa: E402
 from test_store_load import run_kills, run_load  # noqa: E402
-from wheelscan.core.models import Criteria, ScanState  # noqa: E402
-from wheelscan.engine import EngineSettings, ScanEngine  # noqa: E402
+from wheelscan.config import Settings  # noqa: E402
+from wheelscan.core.models import ScanState  # noqa: E402
+from wheelscan.scan.engine import RetryPolicy, ScanEngine  # noqa: E402
 from wheelscan.yahoo.source import YahooSource  # noqa: E402
 
 SYMBOLS = [f"F{i:02d}" for i in range(50)]
-FAST = EngineSettings(backoff_base_s=0.01, rate_limit_backoff_base_s=0.01, backoff_max_s=0.05)
+FAST = RetryPolicy(backoff_base_s=0.01, rate_limit_backoff_base_s=0.01, backoff_max_s=0.05)
+DEMO = Settings(source="demo")
 
 
 def fault_matrix() -> dict[str, object]:
@@ -41,8 +42,8 @@ def fault_matrix() -> dict[str, object]:
     for kind in [*TRANSIENT_KINDS, *PERMANENT_KINDS]:
         for times in (3, None):
             transport = FaultyDemo({s: Fault(kind, times) for s in SYMBOLS[:25]})
-            engine = ScanEngine(YahooSource("demo", transport), FAST)
-            report = asyncio.run(engine.run(SYMBOLS, Criteria()))
+            engine = ScanEngine(YahooSource("demo", transport), DEMO, SYMBOLS, retry=FAST)
+            report = engine.run_blocking()
             scans += 1
             injected += sum(transport.injected.values())
             clears = times is not None and kind in TRANSIENT_KINDS
@@ -50,7 +51,7 @@ def fault_matrix() -> dict[str, object]:
             if report.state is not ScanState.SUCCEEDED or set(report.errors) != expected_errors:
                 failures.append(f"{kind} times={times}: {report.state} {len(report.errors)} errors")
     crumb = CrumbExpiry(valid_for=20)
-    report = asyncio.run(ScanEngine(YahooSource("demo", crumb), FAST).run(SYMBOLS, Criteria()))
+    report = ScanEngine(YahooSource("demo", crumb), DEMO, SYMBOLS, retry=FAST).run_blocking()
     injected += crumb.rejected
     if report.errors or crumb.crumbs_issued < 2:
         failures.append(f"crumb expiry: {report.errors}")
@@ -63,9 +64,9 @@ def storm_with_default_settings() -> dict[str, object]:
     faults = {s: Fault(kinds[i % 3]) for i, s in enumerate(SYMBOLS[:30])}
     transport = FaultyDemo(faults)
     started = time.monotonic()
-    report = asyncio.run(ScanEngine(YahooSource("demo", transport)).run(SYMBOLS, Criteria()))
+    report = ScanEngine(YahooSource("demo", transport), DEMO, SYMBOLS).run_blocking()
     elapsed = time.monotonic() - started
-    settings = EngineSettings()
+    settings = RetryPolicy()
     return {
         "wall_s": round(elapsed, 1),
         "faults_injected": sum(transport.injected.values()),

@@ -20,14 +20,16 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.s
 
 
 async def capture(output: Path) -> None:
-    from wheelscan.lifecycle import WATCHLIST, ScanSettings, run_scan
+    from wheelscan.config import Settings
+    from wheelscan.core.models import ScanKind
+    from wheelscan.scan.job import run_scan
     from wheelscan.tui.app import WheelscanApp
     from wheelscan.tui.widgets import ResultsTree
     from wheelscan.watchlist import default_symbols
 
-    settings = ScanSettings(source="demo")
+    settings = Settings(source="demo")
     symbols = default_symbols()
-    outcome = await asyncio.to_thread(run_scan, symbols, kind=WATCHLIST, settings=settings)
+    outcome = await asyncio.to_thread(run_scan, symbols, settings, kind=ScanKind.WATCHLIST)
     results = outcome.document["results"]
     small = [s for s in results if 3 <= len(results[s]["candidates"]) <= 8] or list(results)
     best = max(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.engine")
+HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.scan.engine")
 PROBE = """
 import json, sys
 sys.argv = ["wheelscan", *sys.argv[1:]]

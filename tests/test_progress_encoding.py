@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from wheelscan.core.models import ScanEvent, ScanState, TickerFinished
-from wheelscan.lifecycle import ADHOC, ScanSettings, run_scan
+from wheelscan.config import Settings
+from wheelscan.core.models import ScanEvent, ScanKind, ScanState, TickerFinished
+from wheelscan.scan.job import run_scan
 from wheelscan.store import KEYS, EncodedJSON, JSONFragments, Progress, Store, StoreError
+
+DEMO = Settings(source="demo")
+ADHOC = str(ScanKind.ADHOC)
 
 
 def round_trip(value: Any) -> Any:
@@ -19,9 +24,7 @@ def round_trip(value: Any) -> Any:
 
 
 def demo_results(store: Store) -> dict[str, Any]:
-    outcome = run_scan(
-        ["AAPL", "KO", "MSFT"], kind=ADHOC, settings=ScanSettings(source="demo"), store=store
-    )
+    outcome = run_scan(["AAPL", "KO", "MSFT"], DEMO, kind=ScanKind.ADHOC, store=store)
     assert outcome.document is not None
     return outcome.document["results"]
 
@@ -62,18 +65,21 @@ def test_a_scan_writes_the_same_progress_as_before_at_every_ticker(store: Store)
     def watch(event: ScanEvent) -> None:
         if not isinstance(event, TickerFinished):
             return
+        expected[event.symbol] = event.result.to_json()
+        # The scan's keeper thread writes the record; the engine waits for this callback,
+        # so the last record it is handed is this ticker's.
+        deadline = time.monotonic() + 30
         progress, warning = store.read_progress()
-        # on_event runs before the record is rewritten: it holds the previous tickers.
+        while (progress is None or progress.done < event.done) and time.monotonic() < deadline:
+            time.sleep(0.01)
+            progress, warning = store.read_progress()
         if warning or progress is None or progress.results != round_trip(expected):
             problems.append(f"{event.symbol}: {warning or progress}")
         elif progress.done != len(expected) or progress.state != "RUNNING":
             problems.append(f"{event.symbol}: done {progress.done}, state {progress.state}")
-        expected[event.symbol] = event.result.to_json()
 
     symbols = ["AAPL", "KO", "MSFT", "SPY", "T"]
-    outcome = run_scan(
-        symbols, kind=ADHOC, settings=ScanSettings(source="demo"), store=store, on_event=watch
-    )
+    outcome = run_scan(symbols, DEMO, kind=ScanKind.ADHOC, store=store, on_event=watch)
     assert outcome.state is ScanState.SUCCEEDED and problems == []
     final, _ = store.read_progress()
     assert final is not None and final.document() == round_trip(outcome.document)

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wheelscan.core.document import scan_document
-from wheelscan.core.models import Criteria, ScanState
+from wheelscan.config import Settings
+from wheelscan.core.models import Criteria, ScanKind, ScanState
+from wheelscan.core.scan_record import report_document
 from wheelscan.core.sources import SourceSpecError
-from wheelscan.engine import ScanEngine
+from wheelscan.scan.engine import ScanEngine
 from wheelscan.yahoo.source import make_source
 from wheelscan.yahoo.transports import snapshot_file_name
 from yahoo_doubles import CountingDemo, source_over
@@ -63,7 +64,7 @@ def expected_from_raw_json(directory: Path, criteria: Criteria) -> dict[str, dic
 
 async def test_recorded_qqq_gives_the_spec_figures() -> None:
     source = make_source(f"snapshot:{QQQ_DIR}")
-    report = await ScanEngine(source).run(["QQQ"], CRITERIA)
+    report = await ScanEngine(source, Settings(criteria=CRITERIA), ["QQQ"]).run()
 
     assert report.state is ScanState.SUCCEEDED
     assert report.requests == 3  # the no-date request, then DTE 1 and DTE 2; DTE 4 is outside
@@ -96,7 +97,8 @@ async def test_recorded_qqq_gives_the_spec_figures() -> None:
 
 
 async def test_unknown_symbol_in_a_snapshot_is_reported_and_the_scan_goes_on() -> None:
-    report = await ScanEngine(make_source(f"snapshot:{QQQ_DIR}")).run(["QQQ", "NOPE"], CRITERIA)
+    source = make_source(f"snapshot:{QQQ_DIR}")
+    report = await ScanEngine(source, Settings(criteria=CRITERIA), ["QQQ", "NOPE"]).run()
     assert report.state is ScanState.SUCCEEDED
     assert "QQQ" in report.results
     assert "unknown symbol" in report.errors["NOPE"]
@@ -105,14 +107,14 @@ async def test_unknown_symbol_in_a_snapshot_is_reported_and_the_scan_goes_on() -
 async def test_demo_recorded_to_files_replays_to_identical_results(tmp_path: Path) -> None:
     transport = CountingDemo()
     symbols = ["AAPL", "BRK-B", "KO"]
-    live = await ScanEngine(source_over(transport)).run(symbols, Criteria())
+    live = await ScanEngine(source_over(transport), Settings(), symbols).run()
     for symbol, epoch in transport.options_requests:
         body = transport.market.options_json(symbol, epoch)
         (tmp_path / snapshot_file_name(symbol, epoch)).write_text(json.dumps(body))
 
-    replayed = await ScanEngine(make_source(f"snapshot:{tmp_path}")).run(symbols, Criteria())
-    live_doc = scan_document(live, "a", "adhoc")
-    replay_doc = scan_document(replayed, "a", "adhoc")
+    replayed = await ScanEngine(make_source(f"snapshot:{tmp_path}"), Settings(), symbols).run()
+    live_doc = report_document(live, "a", ScanKind.ADHOC)
+    replay_doc = report_document(replayed, "a", ScanKind.ADHOC)
     assert replay_doc["results"] == live_doc["results"]
     assert replayed.requests == live.requests
 

@@ -17,8 +17,9 @@ from xml.etree import ElementTree
 import pytest
 from textual.pilot import Pilot
 
-from wheelscan.core.models import ScanState
-from wheelscan.lifecycle import WATCHLIST, ScanSettings, run_scan
+from wheelscan.config import Settings
+from wheelscan.core.models import ScanKind, ScanState
+from wheelscan.scan.job import run_scan
 from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
 from wheelscan.tui.messages import ScanEnded
@@ -31,15 +32,15 @@ SIZE = (120, 40)
 
 async def seed_store(symbols: list[str] = SEEDED) -> dict:
     """Publish a real demo watchlist scan through the lifecycle; returns its results."""
-    settings = ScanSettings(source="demo")
-    outcome = await asyncio.to_thread(run_scan, symbols, kind=WATCHLIST, settings=settings)
+    settings = Settings(source="demo")
+    outcome = await asyncio.to_thread(run_scan, symbols, settings, kind=ScanKind.WATCHLIST)
     assert outcome.state is ScanState.SUCCEEDED
     return outcome.document["results"]
 
 
 def make_app(tmp_path: Path, symbols: list[str] = SCANNED, concurrency: int = 8) -> WheelscanApp:
     return WheelscanApp(
-        ScanSettings(source="demo", concurrency=concurrency),
+        Settings(source="demo", concurrency=concurrency),
         symbols=symbols,
         export_dir=tmp_path,
         check_market=False,

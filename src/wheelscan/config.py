@@ -26,7 +26,6 @@ from wheelscan.paths import config_dir, private_dir
 
 if TYPE_CHECKING:
     from wheelscan.cli.options import CriteriaOptions
-    from wheelscan.scan.job import ScanSettings
 
 CONFIG_FILE = "config.toml"
 DEFAULT = "default"
@@ -46,6 +45,10 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _no_problem(_: Any) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Key:
     """One config key: its TOML type, its default, and the range it must lie in."""
@@ -54,7 +57,7 @@ class Key:
     kind: str  # "whole", "number", "bool", "string"
     default: Any
     help: str
-    problem: Callable[[Any], str | None] = field(default=lambda _: None)
+    problem: Callable[[Any], str | None] = _no_problem
 
     def check(self, value: Any) -> str | None:
         """None when `value` is acceptable, else what is wrong with it."""
@@ -108,11 +111,9 @@ def _zero_or_at_least(low: float) -> Callable[[Any], str | None]:
     return problem
 
 
-def _no_problem(_: Any) -> str | None:
-    return None
-
-
-def _setting(default: Any, kind: str, help: str, problem: Callable[[Any], str | None]) -> Any:
+def _setting(
+    default: Any, kind: str, help: str, problem: Callable[[Any], str | None] = _no_problem
+) -> Any:
     """A Settings field that is also a config key."""
     return field(default=default, metadata={"key": (kind, help, problem)})
 
@@ -251,9 +252,7 @@ class Settings:
         60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
     )
     heartbeat_s: float = 15.0
-    allow_closed: bool = _setting(
-        False, "bool", "scan live while the market is closed", _no_problem
-    )
+    allow_closed: bool = _setting(False, "bool", "scan live while the market is closed")
     origins: Mapping[str, str] = field(
         default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
     )
@@ -265,22 +264,6 @@ class Settings:
     @property
     def results_ttl_s(self) -> float:
         return self.results_ttl_minutes * 60.0
-
-    def scan_settings(self, intrinsic_values: Mapping[str, float] | None = None) -> ScanSettings:
-        """What the scan lifecycle runs with: every setting here, plus the watchlist's values."""
-        from wheelscan.scan.job import ScanSettings
-
-        return ScanSettings(
-            source=self.source,
-            criteria=self.criteria,
-            results_ttl_minutes=self.results_ttl_minutes,
-            lock_ttl_s=self.lock_ttl_s,
-            heartbeat_s=self.heartbeat_s,
-            allow_closed=self.allow_closed,
-            concurrency=self.concurrency,
-            rate_limit_per_s=self.rate_limit_per_s,
-            intrinsic_values=dict(intrinsic_values or {}),
-        )
 
     def value(self, key: str) -> Any:
         if key in CRITERIA:

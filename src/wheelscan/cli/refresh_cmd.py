@@ -54,9 +54,9 @@ def refresh(
     wait: WaitOption = False,
 ) -> None:
     """Scan the watchlist and publish the results (for cron): silent unless it fails."""
-    from wheelscan.cli.scan_outcome import run_or_wait
+    from wheelscan.cli.scan_outcome import exit_code, run_or_wait
     from wheelscan.config import effective_settings
-    from wheelscan.lifecycle import WATCHLIST
+    from wheelscan.core.models import ScanKind
     from wheelscan.watchlist import WatchlistError, load_watchlist
 
     log_to_file()
@@ -65,20 +65,26 @@ def refresh(
     symbols = watchlist.active_symbols()
     if not symbols:
         raise WatchlistError("no active symbols on the watchlist: `wheelscan watchlist enable SYM`")
-    config = effective_settings(source=source, allow_closed=force)
-    settings = config.scan_settings(intrinsic_values=watchlist.intrinsic_values())
+    settings = effective_settings(source=source, allow_closed=force)
     try:
-        outcome = run_or_wait(symbols, WATCHLIST, settings, wait=wait)
+        outcome = run_or_wait(
+            symbols,
+            settings,
+            kind=ScanKind.WATCHLIST,
+            intrinsic_values=watchlist.intrinsic_values(),
+            wait=wait,
+        )
     except Exception:
         log.exception("refresh broke")
         raise
     for symbol, reason in ((outcome.document or {}).get("scan") or {}).get("errors", {}).items():
         log.warning("%s: %s", symbol, reason)
-    log.info("refresh: %s (exit %d)", outcome.message, outcome.exit_code)
-    if outcome.exit_code:
+    code = exit_code(outcome)
+    log.info("refresh: %s (exit %d)", outcome.message, code)
+    if code:
         hint = "; use --wait to wait for it" if outcome.locked else ""
         typer.echo(f"wheelscan refresh: {outcome.message}{hint}", err=True)
-        raise typer.Exit(outcome.exit_code)
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ def scan(
     from wheelscan.cli.render import ScanProgress
     from wheelscan.cli.scan_outcome import report, run_or_wait
     from wheelscan.config import effective_settings
+    from wheelscan.core.models import ScanKind
     from wheelscan.watchlist import WatchlistError, load_watchlist
 
     options = CriteriaOptions(
@@ -61,10 +62,16 @@ def scan(
     symbols = normalize_symbols(tickers) if tickers else watchlist.active_symbols()
     if not symbols:
         raise WatchlistError("no active symbols on the watchlist: `wheelscan watchlist enable SYM`")
-    kind = "adhoc" if tickers else "watchlist"
-    settings = config.scan_settings(intrinsic_values=watchlist.intrinsic_values())
     with ScanProgress(total=len(symbols)) as progress:
-        outcome = run_or_wait(symbols, kind, settings, wait=wait, on_event=progress.on_event)
+        outcome = run_or_wait(
+            symbols,
+            config,
+            kind=ScanKind.ADHOC if tickers else ScanKind.WATCHLIST,
+            intrinsic_values=watchlist.intrinsic_values(),
+            wait=wait,
+            on_event=progress.on_event,
+            announce_wait=True,
+        )
     report(outcome, as_json=as_json)
 
 

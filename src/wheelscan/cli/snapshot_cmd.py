@@ -7,7 +7,6 @@ write the store, or wait for the market to open.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -59,13 +58,14 @@ def record(
     The DTE window decides which expirations are fetched, so replay with the same
     or a narrower window.
     """
+    from wheelscan.cli.exit_codes import ExitCode
     from wheelscan.cli.options import CriteriaOptions
     from wheelscan.cli.render import ScanProgress, print_document
     from wheelscan.config import effective_settings
-    from wheelscan.core.document import scan_document
     from wheelscan.core.errors import InputError
-    from wheelscan.core.models import ScanState
-    from wheelscan.engine import ScanEngine, run_scan
+    from wheelscan.core.models import ScanKind, ScanState
+    from wheelscan.core.scan_record import new_scan_id, report_document
+    from wheelscan.scan.engine import ScanEngine
     from wheelscan.watchlist import WatchlistError, load_watchlist
     from wheelscan.yahoo.recording import recording_source
 
@@ -87,16 +87,15 @@ def record(
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} exists and is not a directory")
     yahoo, writer = recording_source(settings.source, directory)
-    engine = ScanEngine(yahoo, settings.engine_settings())
     with ScanProgress(total=len(symbols)) as progress:
-        report = run_scan(
-            engine,
+        report = ScanEngine(
+            yahoo,
+            settings,
             symbols,
-            settings.criteria,
             intrinsic_values=watchlist.intrinsic_values(),
             on_event=progress.on_event,
-        )
-    document = scan_document(report, uuid.uuid4().hex[:12], "adhoc")
+        ).run_blocking()
+    document = report_document(report, new_scan_id(), ScanKind.ADHOC)
     if as_json:
         echo_json(document)
     else:
@@ -106,7 +105,7 @@ def record(
             f"replay with --source snapshot:{writer.directory}"
         )
     if report.state is ScanState.FAILED:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SCAN_FAILED)
 
 
 def register(app: typer.Typer) -> None:

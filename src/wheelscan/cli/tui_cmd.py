@@ -21,7 +21,7 @@ def launch_tui(source: str | None) -> None:
     check_source(parse_source(settings.source))
     from wheelscan.tui.app import WheelscanApp  # the app's stack, once the input is good
 
-    WheelscanApp(settings.scan_settings()).run()
+    WheelscanApp(settings).run()
 
 
 def tui(source: SourceOption = None) -> None:

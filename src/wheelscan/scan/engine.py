@@ -3,25 +3,25 @@
 yfinance is blocking, so each HTTP request runs in a worker thread; asyncio
 bounds how many are in flight (a semaphore), paces them (one shared token
 bucket), retries transient failures with jittered backoff, and reports each
-ticker as it finishes through `on_event`. A ticker's failure never stops the
-scan. The engine knows nothing about the store or any user interface.
+ticker as it finishes through `on_event` (called on the engine's loop: keep it
+short, never do I/O in it). A ticker's failure never stops the scan; setting
+the `StopEvent` does, keeping what finished. The engine knows nothing about the
+store or any user interface.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from wheelscan.core.criteria import evaluate_chains, sort_candidates
 from wheelscan.core.models import (
-    Criteria,
     PutChain,
     ScanEvent,
     ScanReport,
@@ -34,22 +34,20 @@ from wheelscan.core.models import (
 )
 from wheelscan.core.pricing import days_to_expiry
 from wheelscan.redact import redact
+from wheelscan.scan.stop import StopEvent
 from wheelscan.yahoo.source import NearestChain, YahooSource, is_rate_limit, is_transient
 
+if TYPE_CHECKING:
+    from wheelscan.config import Settings
+
 T = TypeVar("T")
-STOP_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
-class EngineSettings:
-    """Concurrency, pacing and retry policy. Backoff is exponential with equal jitter.
+class RetryPolicy:
+    """How the engine retries a request: attempts, a deadline per request, and
+    exponential backoff with equal jitter (longer after a 429)."""
 
-    `rate_limit_per_s` None takes the source's own default: Yahoo is paced,
-    the offline sources are not (there is no server to protect).
-    """
-
-    concurrency: int = 8
-    rate_limit_per_s: float | None = None
     max_attempts: int = 4
     backoff_base_s: float = 0.5
     rate_limit_backoff_base_s: float = 2.0
@@ -93,7 +91,7 @@ class RateLimiter:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
-def _reason(error: BaseException) -> str:
+def failure_reason(error: BaseException) -> str:
     """A one-line reason for a ticker's failure, with Yahoo's crumb and cookie masked."""
     if is_rate_limit(error):
         return "rate limited by Yahoo (HTTP 429)"
@@ -103,74 +101,66 @@ def _reason(error: BaseException) -> str:
 
 
 class ScanEngine:
-    """Runs one scan at a time over a YahooSource."""
+    """One scan of `symbols` over `source`, with the criteria, concurrency and pacing
+    of `settings`; `run()` (in a loop) or `run_blocking()` (without one), once.
 
-    def __init__(self, source: YahooSource, settings: EngineSettings | None = None) -> None:
-        self.source = source
-        self.settings = settings or EngineSettings()
-
-    async def run(
-        self,
-        symbols: list[str],
-        criteria: Criteria,
-        *,
-        intrinsic_values: dict[str, float] | None = None,
-        on_event: Callable[[ScanEvent], None] | None = None,
-        stop: threading.Event | None = None,
-    ) -> ScanReport:
-        """Scan `symbols`; `stop` (set from any thread) cancels, keeping what finished."""
-        run = _Run(self, symbols, criteria, intrinsic_values or {}, on_event or (lambda _: None))
-        return await run.execute(stop)
-
-
-class _Run:
-    """The state of one scan: counters, results, the pool and the limiter."""
+    `intrinsic_values` are the watchlist's ({symbol: value}); `stop`, set from any
+    thread, cancels the scan, which then reports what finished as CANCELLED.
+    """
 
     def __init__(
         self,
-        engine: ScanEngine,
-        symbols: list[str],
-        criteria: Criteria,
-        intrinsic_values: dict[str, float],
-        emit: Callable[[ScanEvent], None],
+        source: YahooSource,
+        settings: Settings,
+        symbols: Sequence[str],
+        *,
+        intrinsic_values: Mapping[str, float] | None = None,
+        on_event: Callable[[ScanEvent], None] | None = None,
+        stop: StopEvent | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
-        self.source = engine.source
-        self.settings = engine.settings
-        self.symbols = symbols
-        self.criteria = criteria
-        self.intrinsic_values = intrinsic_values
-        self.emit = emit
+        self.source = source
+        self.criteria = settings.criteria
+        self.concurrency = settings.concurrency
+        rate = settings.rate_limit_per_s
+        self.rate_limit_per_s = source.default_rate_limit_per_s if rate is None else rate
+        self.symbols = list(symbols)
+        self.intrinsic_values = dict(intrinsic_values or {})
+        self.emit = on_event or (lambda _: None)
+        self.stop = stop or StopEvent()
+        self.retry = retry or RetryPolicy()
         self.results: dict[str, TickerResult] = {}
         self.errors: dict[str, str] = {}
         self.requests = 0
         self.requests_by_symbol: dict[str, int] = {}
         self.done = 0
+        self._started = False
 
-    async def execute(self, stop: threading.Event | None) -> ScanReport:
+    def run_blocking(self) -> ScanReport:
+        """`run()` in a fresh event loop, for callers without one (the CLI, a thread)."""
+        return asyncio.run(self.run())
+
+    async def run(self) -> ScanReport:
+        if self._started:
+            raise RuntimeError("a ScanEngine runs one scan; make another for the next")
+        self._started = True
         started = datetime.now(UTC)
-        settings = self.settings
-        self.pool = ThreadPoolExecutor(settings.concurrency + 2, thread_name_prefix="wheelscan")
-        self.slots = asyncio.Semaphore(settings.concurrency)
-        rate = settings.rate_limit_per_s
-        if rate is None:
-            rate = self.source.default_rate_limit_per_s
-        self.limiter = RateLimiter(rate, settings.concurrency)
+        self.pool = ThreadPoolExecutor(self.concurrency + 2, thread_name_prefix="wheelscan")
+        self.slots = asyncio.Semaphore(self.concurrency)
+        self.limiter = RateLimiter(self.rate_limit_per_s, self.concurrency)
         state = ScanState.SUCCEEDED
         message = ""
         self.emit(ScanStarted(total=len(self.symbols), symbols=tuple(self.symbols)))
         try:
             await self._in_thread(self.source.activate)
             tickers = asyncio.gather(*(self._scan_ticker(s) for s in self.symbols))
-            if stop is None:
-                await tickers
-            else:
-                watcher = asyncio.ensure_future(_wait_for(stop))
-                await asyncio.wait({tickers, watcher}, return_when=asyncio.FIRST_COMPLETED)
-                watcher.cancel()
-                if not tickers.done():
-                    tickers.cancel()
-                    await asyncio.gather(tickers, return_exceptions=True)
-                    state, message = ScanState.CANCELLED, "Scan cancelled"
+            stopped = asyncio.ensure_future(self.stop.wait_async())
+            await asyncio.wait({tickers, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if not tickers.done():
+                tickers.cancel()
+                state, message = ScanState.CANCELLED, "Scan cancelled"
+            await asyncio.gather(tickers, stopped, return_exceptions=True)
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
         if state is ScanState.SUCCEEDED and self.symbols and not self.results:
@@ -195,20 +185,20 @@ class _Run:
 
     async def _request(self, symbol: str, fn: Callable[..., T], *args: object) -> T:
         """One HTTP request through the slots and the limiter, retried when transient."""
-        settings = self.settings
-        for attempt in range(settings.max_attempts):
+        retry = self.retry
+        for attempt in range(retry.max_attempts):
             try:
                 async with self.slots:
                     await self.limiter.acquire()
                     self.requests += 1
                     self.requests_by_symbol[symbol] = self.requests_by_symbol.get(symbol, 0) + 1
                     return await asyncio.wait_for(
-                        self._in_thread(fn, *args), settings.request_timeout_s
+                        self._in_thread(fn, *args), retry.request_timeout_s
                     )
             except Exception as error:
-                if not is_transient(error) or attempt == settings.max_attempts - 1:
+                if not is_transient(error) or attempt == retry.max_attempts - 1:
                     raise
-                delay = settings.backoff(attempt, is_rate_limit(error))
+                delay = retry.backoff(attempt, is_rate_limit(error))
                 if is_rate_limit(error):
                     self.limiter.pause(delay)
                 await asyncio.sleep(delay)
@@ -221,7 +211,7 @@ class _Run:
             result = await self._scan_expirations(symbol, nearest)
         except Exception as error:
             self.done += 1
-            self.errors[symbol] = _reason(error)
+            self.errors[symbol] = failure_reason(error)
             self.emit(TickerFailed(symbol, self.errors[symbol], self.done, len(self.symbols)))
             return
         result.requests = self.requests_by_symbol[symbol]
@@ -256,7 +246,7 @@ class _Run:
             if isinstance(outcome, BaseException):
                 if isinstance(outcome, asyncio.CancelledError):
                     raise outcome
-                failures[day] = _reason(outcome)
+                failures[day] = failure_reason(outcome)
             else:
                 chains.append(outcome)
         value = self.intrinsic_values.get(symbol)
@@ -280,15 +270,3 @@ class _Run:
             intrinsic_value=value,
             expiration_errors=failures,
         )
-
-
-async def _wait_for(event: threading.Event) -> None:
-    while not event.is_set():
-        await asyncio.sleep(STOP_POLL_S)
-
-
-def run_scan(
-    engine: ScanEngine, symbols: list[str], criteria: Criteria, **kwargs: Any
-) -> ScanReport:
-    """Blocking wrapper for callers without an event loop (the CLI, a thread worker)."""
-    return asyncio.run(engine.run(symbols, criteria, **kwargs))

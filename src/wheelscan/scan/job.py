@@ -6,11 +6,10 @@ PENDING → RUNNING → SUCCEEDED | FAILED | CANCELLED | SKIPPED (SPEC 5).
   (recorded in history; a watchlist scan also sets `last_run`), unless
   `allow_closed`.
 - Every scan then takes the scan lock; if another process holds it the outcome
-  is `locked` (exit 75) and nothing else happens.
-- A heartbeat thread renews the lock every `heartbeat_s`. If it finds the lock
-  gone or taken, the engine is stopped and the scan FAILS, publishing nothing.
-- After each ticker, `scanner:progress` is rewritten with the partial results
-  (only while we own the lock).
+  is `locked` and nothing else happens.
+- While the engine runs, a LockKeeper thread renews the lock and rewrites
+  `scanner:progress` with the partial results. If it finds the lock gone or
+  taken, it stops the engine and the scan FAILS, publishing nothing.
 - A watchlist scan publishes only when it SUCCEEDED, in the same transaction
   that checks it still owns the lock. Ad-hoc scans are never published.
 - Every scan that ran (or was skipped) is appended to the history; the lock is
@@ -22,30 +21,27 @@ Everything here is blocking; call it from a thread to keep a UI responsive.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wheelscan.core.models import (
-    Criteria,
-    ScanEvent,
-    ScanReport,
-    ScanStarted,
-    ScanState,
-    TickerFailed,
-    TickerFinished,
-    TickerStarted,
+from wheelscan.core.models import ScanEvent, ScanKind, ScanReport, ScanState
+from wheelscan.core.scan_record import (
+    candidate_count,
+    history_entry,
+    new_scan_id,
+    report_results,
+    report_scan_object,
+    scan_document,
+    scan_object,
 )
 from wheelscan.market import Clock, closed_message, format_time
+from wheelscan.scan.engine import ScanEngine
+from wheelscan.scan.keeper import LockKeeper
+from wheelscan.scan.stop import StopEvent
 from wheelscan.store import (
-    DEFAULT_HEARTBEAT_S,
-    DEFAULT_LOCK_TTL_S,
-    DEFAULT_RESULTS_TTL_MINUTES,
-    JSONFragments,
     LockHandle,
     LockInfo,
     Progress,
@@ -54,113 +50,88 @@ from wheelscan.store import (
     lock_ttl_from_env,
     utc_now,
 )
+from wheelscan.yahoo.source import YahooSource, make_source
 
-log = logging.getLogger("wheelscan.lifecycle")
+if TYPE_CHECKING:
+    from wheelscan.config import Settings
 
-WATCHLIST = "watchlist"
-ADHOC = "adhoc"
+log = logging.getLogger("wheelscan.scan")
+
 WAIT_POLL_S = 0.5
-
-
-@dataclass(frozen=True)
-class ScanSettings:
-    """Everything a scan needs besides its symbols; defaults are the spec's.
-
-    The config layer builds this from config.toml. `$WHEELSCAN_LOCK_TTL`
-    (seconds) overrides `lock_ttl_s` when set (a knob for tests); the heartbeat
-    then runs at a quarter of the TTL unless `heartbeat_s` is shorter.
-    """
-
-    source: str = "yahoo"
-    criteria: Criteria = field(default_factory=Criteria)
-    results_ttl_minutes: float = DEFAULT_RESULTS_TTL_MINUTES
-    lock_ttl_s: float = DEFAULT_LOCK_TTL_S
-    heartbeat_s: float = DEFAULT_HEARTBEAT_S
-    allow_closed: bool = False
-    concurrency: int = 8
-    rate_limit_per_s: float | None = None
-    intrinsic_values: Mapping[str, float] = field(default_factory=dict)
-
-    def lock_timing(self) -> tuple[float, float]:
-        """(lock TTL, heartbeat interval), the TTL several heartbeats long."""
-        ttl = lock_ttl_from_env(self.lock_ttl_s)
-        return ttl, min(self.heartbeat_s, ttl / 4)
 
 
 @dataclass(frozen=True)
 class ScanOutcome:
     """How a scan request ended.
 
-    `state` is None only when another process holds the lock (`locked`; then
-    `holder` says who). `document` is the SPEC 7 document (for SKIPPED: an
-    empty one whose `scan.message` says when the market opens; None when
-    locked). `exit_code` is SPEC 7's: 0 SUCCEEDED/SKIPPED, 1 FAILED/CANCELLED,
-    75 locked.
+    `locked`: another process holds the lock, so this scan never left PENDING
+    and `holder` says who. Otherwise `state` is where the scan ended and
+    `document` its SPEC 7 document (for SKIPPED: no results, and `scan.message`
+    says when the market opens).
     """
 
-    state: ScanState | None
-    kind: str
+    kind: ScanKind
+    state: ScanState
     message: str
     scan_id: str | None = None
     document: dict[str, Any] | None = None
     published: bool = False
+    locked: bool = False
     holder: LockInfo | None = None
 
-    @property
-    def locked(self) -> bool:
-        return self.state is None
-
-    @property
-    def exit_code(self) -> int:
-        if self.state is None:
-            return 75
-        return 0 if self.state in (ScanState.SUCCEEDED, ScanState.SKIPPED) else 1
+    @classmethod
+    def refused(cls, kind: ScanKind, holder: LockInfo | None) -> ScanOutcome:
+        who = f" (scan {holder.scan_id}, pid {holder.pid} on {holder.host})" if holder else ""
+        message = f"another scan holds the lock{who}"
+        return cls(kind, ScanState.PENDING, message, locked=True, holder=holder)
 
 
-def new_scan_id() -> str:
-    return uuid.uuid4().hex[:12]
+def lock_timing(settings: Settings) -> tuple[float, float]:
+    """(lock TTL, heartbeat interval): `$WHEELSCAN_LOCK_TTL` overrides the TTL (a test
+    knob), and the heartbeat runs at least four times per TTL."""
+    ttl = lock_ttl_from_env(settings.lock_ttl_s)
+    return ttl, min(settings.heartbeat_s, ttl / 4)
 
 
 def run_scan(
-    symbols: list[str],
+    symbols: Sequence[str],
+    settings: Settings,
     *,
-    kind: str,
-    settings: ScanSettings | None = None,
+    kind: ScanKind,
+    intrinsic_values: Mapping[str, float] | None = None,
     on_event: Callable[[ScanEvent], None] | None = None,
-    stop: threading.Event | None = None,
+    stop: StopEvent | None = None,
     store: Store | None = None,
+    source: YahooSource | None = None,
     clock: Clock | None = None,
 ) -> ScanOutcome:
     """Run one scan of `symbols` through the whole lifecycle; blocking.
 
-    `kind` is "watchlist" (publishes on success) or "adhoc" (never publishes).
-    `on_event` receives the engine's ScanEvents (from the engine's thread);
-    setting `stop` cancels (CANCELLED, lock released, nothing published).
-    `clock` replaces the wall clock for the market gate. Raises InputError for
-    an unknown source; every other failure is a FAILED outcome.
+    A WATCHLIST scan publishes on success, an ADHOC one never does.
+    `intrinsic_values` come from the watchlist. `on_event` receives the
+    engine's events on the engine's loop (keep it short). Setting `stop`
+    cancels: CANCELLED, lock released, nothing published. `source` replaces
+    the one `settings.source` names, `clock` the wall clock of the market gate.
+    Raises InputError for an unknown source; every other failure is FAILED.
     """
-    from wheelscan.yahoo.source import make_source
-
-    settings = settings or ScanSettings()
     store = store or Store()
     scan_id = new_scan_id()
     closed = closed_message(settings.source, settings.allow_closed, clock)
     if closed is not None:
         return _skip(store, scan_id, kind, settings, closed)
-    source = make_source(settings.source)
-    ttl, heartbeat_s = settings.lock_timing()
+    source = source or make_source(settings.source)
+    ttl, heartbeat_s = lock_timing(settings)
     try:
         handle = store.acquire_lock(
-            scan_id, kind, source=settings.source, ttl_s=ttl, heartbeat_s=heartbeat_s
+            scan_id, str(kind), source=settings.source, ttl_s=ttl, heartbeat_s=heartbeat_s
         )
     except StoreError as error:
-        return ScanOutcome(ScanState.FAILED, kind, f"Scan failed: {error}", scan_id)
+        return ScanOutcome(kind, ScanState.FAILED, f"Scan failed: {error}", scan_id)
     if handle is None:
-        holder = _holder(store)
-        who = f" (scan {holder.scan_id}, pid {holder.pid} on {holder.host})" if holder else ""
-        return ScanOutcome(None, kind, f"another scan holds the lock{who}", holder=holder)
+        return ScanOutcome.refused(kind, _holder(store))
     try:
-        return _Run(store, handle, symbols, settings, source, on_event, stop, heartbeat_s).run()
+        scan = _LockedScan(store, handle, kind, settings, stop or StopEvent(), heartbeat_s)
+        return scan.run(list(symbols), source, intrinsic_values or {}, on_event)
     finally:
         try:
             store.release_lock(handle)
@@ -171,39 +142,49 @@ def run_scan(
 def wait_for_running_scan(
     store: Store | None = None,
     *,
+    stop: StopEvent | None = None,
     poll_s: float = WAIT_POLL_S,
-    stop: threading.Event | None = None,
+    timeout_s: float | None = None,
 ) -> ScanOutcome | None:
     """Block until the scan holding the lock ends and return its outcome.
 
-    None when no scan holds the lock. The outcome comes from the finished
-    scan's progress record (its document included); a holder that died
-    without recording one gives a FAILED outcome once its lock has expired.
+    None when no scan holds the lock. The lock is read every `poll_s` (the
+    store has no change notification); the wait also ends when `stop` is set
+    (CANCELLED) or after `timeout_s` (FAILED). The outcome comes from the
+    finished scan's progress record, document included; a holder that died
+    without recording one gives FAILED once its lock has expired.
     """
     store = store or Store()
+    stop = stop or StopEvent()
     holder = _holder(store)
     if holder is None:
         return None
-    while not (stop and stop.is_set()):
-        current = _holder(store)
-        if current is None or current.scan_id != holder.scan_id:
-            break
-        time.sleep(poll_s)
+    kind = _kind(holder.kind)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while (current := _holder(store)) is not None and current.scan_id == holder.scan_id:
+        if deadline is not None and time.monotonic() >= deadline:
+            message = f"scan {holder.scan_id} still running after {timeout_s:g} s; gave up waiting"
+            return ScanOutcome(kind, ScanState.FAILED, message, holder.scan_id)
+        if stop.wait(poll_s):
+            return ScanOutcome(kind, ScanState.CANCELLED, "Wait cancelled", holder.scan_id)
     progress, _ = store.read_progress()
     if progress is None or progress.scan_id != holder.scan_id or not progress.finished:
-        return ScanOutcome(
-            ScanState.FAILED,
-            holder.kind,
-            f"scan {holder.scan_id} ended without an outcome (was it killed?)",
-            holder.scan_id,
-        )
+        message = f"scan {holder.scan_id} ended without an outcome (was it killed?)"
+        return ScanOutcome(kind, ScanState.FAILED, message, holder.scan_id)
     return ScanOutcome(
+        _kind(progress.kind),
         ScanState(progress.state),
-        progress.kind,
         progress.message or f"Scan {progress.state.lower()}",
         progress.scan_id,
         progress.document(),
     )
+
+
+def _kind(text: str) -> ScanKind:
+    try:
+        return ScanKind(text)
+    except ValueError:
+        return ScanKind.ADHOC
 
 
 def _holder(store: Store) -> LockInfo | None:
@@ -214,88 +195,111 @@ def _holder(store: Store) -> LockInfo | None:
 
 
 def _skip(
-    store: Store, scan_id: str, kind: str, settings: ScanSettings, message: str
+    store: Store, scan_id: str, kind: ScanKind, settings: Settings, message: str
 ) -> ScanOutcome:
-    now = utc_now().isoformat()
-    scan = {
-        "id": scan_id,
-        "kind": kind,
-        "state": str(ScanState.SKIPPED),
-        "started_at": now,
-        "finished_at": now,
-        "duration_s": 0.0,
-        "as_of": None,
-        "source": settings.source,
-        "criteria": settings.criteria.to_json(),
-        "tickers_scanned": 0,
-        "requests": 0,
-        "errors": {},
-        "message": message,
-    }
+    now = utc_now()
+    scan = scan_object(
+        scan_id=scan_id,
+        kind=kind,
+        state=ScanState.SKIPPED,
+        started_at=now,
+        finished_at=now,
+        source=settings.source,
+        criteria=settings.criteria,
+        message=message,
+    )
     try:
-        if kind == WATCHLIST:
+        if kind is ScanKind.WATCHLIST:
             store.set_last_run(message)
-        store.append_history(_history_entry(scan, 0, message))
+        store.append_history(history_entry(scan, 0, message))
     except StoreError as error:
         log.warning("could not record the skipped scan: %s", error)
     log.info("scan %s skipped: %s", scan_id, message)
-    return ScanOutcome(
-        ScanState.SKIPPED, kind, message, scan_id, {"schema": 1, "scan": scan, "results": {}}
-    )
+    return ScanOutcome(kind, ScanState.SKIPPED, message, scan_id, scan_document(scan, {}))
 
 
-def _history_entry(scan: dict[str, Any], candidates: int, message: str) -> dict[str, Any]:
-    return {
-        "id": scan["id"],
-        "kind": scan["kind"],
-        "state": scan["state"],
-        "started_at": scan["started_at"],
-        "finished_at": scan["finished_at"],
-        "duration_s": scan["duration_s"],
-        "tickers": scan["tickers_scanned"],
-        "candidates": candidates,
-        "errors": scan["errors"],
-        "criteria": scan["criteria"],
-        "source": scan["source"],
-        "message": message,
-    }
-
-
-class _Run:
-    """A scan that holds the lock: heartbeat, progress, engine, publish, history."""
+class _LockedScan:
+    """The part of a scan that holds the lock: keeper, engine, verdict, publish, history."""
 
     def __init__(
         self,
         store: Store,
         handle: LockHandle,
-        symbols: list[str],
-        settings: ScanSettings,
-        source: Any,
-        on_event: Callable[[ScanEvent], None] | None,
-        stop: threading.Event | None,
+        kind: ScanKind,
+        settings: Settings,
+        stop: StopEvent,
         heartbeat_s: float,
     ) -> None:
         self.store = store
         self.handle = handle
-        self.symbols = symbols
+        self.kind = kind
         self.settings = settings
-        self.source = source
-        self.forward = on_event
-        self.user_stop = stop
+        self.stop = stop
         self.heartbeat_s = heartbeat_s
-        self.engine_stop = threading.Event()
-        self.finished = threading.Event()
-        self.lost_lock = False
-        self.cancelled = False
-        started = utc_now().isoformat()
-        self.result_texts = JSONFragments()
-        self.progress = Progress(
-            scan_id=handle.scan_id,
-            kind=handle.kind,
-            source=settings.source,
+        self.started = utc_now()
+
+    def run(
+        self,
+        symbols: list[str],
+        source: YahooSource,
+        intrinsic_values: Mapping[str, float],
+        on_event: Callable[[ScanEvent], None] | None,
+    ) -> ScanOutcome:
+        scan_id, settings = self.handle.scan_id, self.settings
+        log.info("scan %s (%s, %s): %d tickers", scan_id, self.kind, settings.source, len(symbols))
+        keeper = LockKeeper(
+            self.store,
+            self.handle,
+            self._first_progress(len(symbols)),
+            heartbeat_s=self.heartbeat_s,
+            stop=self.stop,
+        )
+
+        def relay(event: ScanEvent) -> None:
+            keeper.post(event)
+            if on_event is not None:
+                on_event(event)
+
+        engine = ScanEngine(
+            source, settings, symbols, intrinsic_values=intrinsic_values, on_event=relay,
+            stop=self.stop,
+        )  # fmt: skip
+        interrupted: BaseException | None = None
+        report: ScanReport | None = None
+        broke = ""
+        keeper.start()
+        try:
+            report = engine.run_blocking()
+        except (KeyboardInterrupt, SystemExit) as error:
+            interrupted = error
+        except Exception as error:
+            log.exception("scan %s broke", scan_id)
+            broke = f"{type(error).__name__}: {error}"
+        finally:
+            progress = keeper.finish()
+        state, message = _verdict(report, broke, keeper.lost_lock, interrupted is not None)
+        results = report_results(report) if report else dict(progress.results)
+        published = False
+        if state is ScanState.SUCCEEDED and self.kind is ScanKind.WATCHLIST:
+            state, message, published = self._publish(report, results, message)
+        scan = self._scan_object(report, state, len(symbols), progress)
+        self._finish(keeper, scan, results, state, message)
+        log.info("scan %s %s: %s", scan_id, state, message)
+        if interrupted is not None:
+            raise interrupted
+        return ScanOutcome(
+            self.kind, state, message, scan_id, scan_document(scan, results), published
+        )
+
+    def _first_progress(self, total: int) -> Progress:
+        started = self.started.isoformat()
+        return Progress(
+            scan_id=self.handle.scan_id,
+            kind=str(self.kind),
+            source=self.settings.source,
             state=str(ScanState.RUNNING),
             done=0,
-            total=len(symbols),
+            total=total,
             current=None,
             candidates=0,
             errors={},
@@ -303,211 +307,90 @@ class _Run:
             updated=started,
         )
 
-    # -- the heartbeat thread -------------------------------------------------------
-
-    def _beat(self) -> None:
-        last = time.monotonic()
-        while not self.finished.wait(0.05):
-            if self.user_stop is not None and self.user_stop.is_set():
-                self.cancelled = True
-                self.engine_stop.set()
-            if time.monotonic() - last < self.heartbeat_s:
-                continue
-            last = time.monotonic()
-            try:
-                owned = self.store.heartbeat(self.handle)
-            except StoreError as error:
-                log.warning("heartbeat failed: %s", error)
-                continue
-            if not owned:
-                self._lose_lock()
-
-    def _lose_lock(self) -> None:
-        if not self.lost_lock:
-            log.error("scan %s lost its lock; stopping", self.handle.scan_id)
-        self.lost_lock = True
-        self.engine_stop.set()
-
-    # -- progress -------------------------------------------------------------------
-
-    def _on_event(self, event: ScanEvent) -> None:
-        if self.forward is not None:
-            self.forward(event)
-        progress = self.progress
-        if isinstance(event, ScanStarted):
-            progress = replace(progress, total=event.total)
-        elif isinstance(event, TickerStarted):
-            progress = replace(progress, current=event.symbol)
-            self.progress = progress
-            return
-        elif isinstance(event, TickerFinished):
-            results = {**progress.results, event.symbol: event.result.to_json()}
-            errors = dict(progress.errors)
-            if event.result.expiration_errors:
-                errors[event.symbol] = "; ".join(
-                    f"{day}: {reason}" for day, reason in event.result.expiration_errors.items()
-                )
-            progress = replace(
-                progress,
-                done=event.done,
-                results=results,
-                errors=errors,
-                candidates=progress.candidates + len(event.result.candidates),
-            )
-        elif isinstance(event, TickerFailed):
-            progress = replace(
-                progress, done=event.done, errors={**progress.errors, event.symbol: event.reason}
-            )
-        self.progress = replace(progress, updated=utc_now().isoformat())
-        self._write_progress()
-
-    def _write_progress(self) -> None:
-        try:
-            if not self.store.write_progress(self.handle, self.progress.encode(self.result_texts)):
-                self._lose_lock()
-        except StoreError as error:
-            log.warning("could not write progress: %s", error)
-
-    # -- the scan -------------------------------------------------------------------
-
-    def run(self) -> ScanOutcome:
-        from wheelscan.core.document import scan_document
-        from wheelscan.engine import EngineSettings, ScanEngine
-        from wheelscan.engine import run_scan as run_engine
-
-        settings = self.settings
-        scan_id, kind = self.handle.scan_id, self.handle.kind
-        log.info(
-            "scan %s (%s, %s) started: %d tickers",
-            scan_id,
-            kind,
-            settings.source,
-            len(self.symbols),
-        )
-        self._write_progress()
-        beater = threading.Thread(target=self._beat, name="wheelscan-heartbeat", daemon=True)
-        beater.start()
-        engine = ScanEngine(
-            self.source,
-            EngineSettings(
-                concurrency=settings.concurrency, rate_limit_per_s=settings.rate_limit_per_s
-            ),
-        )
-        interrupted: BaseException | None = None
-        report: ScanReport | None = None
-        broke = ""
-        try:
-            report = run_engine(
-                engine,
-                self.symbols,
-                settings.criteria,
-                intrinsic_values=dict(settings.intrinsic_values),
-                on_event=self._on_event,
-                stop=self.engine_stop,
-            )
-        except (KeyboardInterrupt, SystemExit) as error:
-            interrupted = error
-            self.cancelled = True
-        except Exception as error:
-            log.exception("scan %s broke", scan_id)
-            broke = f"{type(error).__name__}: {error}"
-        finally:
-            self.finished.set()
-            beater.join()
-        document = self._document(report, scan_document)
-        state, message = self._verdict(report, broke)
-        published = False
-        if state is ScanState.SUCCEEDED and kind == WATCHLIST:
-            state, message, published = self._publish(document, message)
-        document["scan"]["state"] = str(state)
-        self._finish(document, state, message)
-        log.info("scan %s %s: %s", scan_id, state, message)
-        if interrupted is not None:
-            raise interrupted
-        return ScanOutcome(state, kind, message, scan_id, document, published)
-
-    def _document(self, report: ScanReport | None, build: Callable[..., dict[str, Any]]) -> dict:
+    def _scan_object(
+        self, report: ScanReport | None, state: ScanState, tickers: int, progress: Progress
+    ) -> dict[str, Any]:
         if report is not None:
-            return build(report, self.handle.scan_id, self.handle.kind)
-        now = utc_now()
-        return {
-            "schema": 1,
-            "scan": {
-                "id": self.handle.scan_id,
-                "kind": self.handle.kind,
-                "state": str(ScanState.FAILED),
-                "started_at": self.progress.started,
-                "finished_at": now.isoformat(),
-                "duration_s": round(
-                    (now - datetime.fromisoformat(self.progress.started)).total_seconds(), 3
-                ),
-                "as_of": None,
-                "source": self.settings.source,
-                "criteria": self.settings.criteria.to_json(),
-                "tickers_scanned": len(self.symbols),
-                "requests": 0,
-                "errors": dict(self.progress.errors),
-            },
-            "results": dict(self.progress.results),
-        }
-
-    def _verdict(self, report: ScanReport | None, broke: str) -> tuple[ScanState, str]:
-        if self.lost_lock:
-            return ScanState.FAILED, "Scan failed: lost the scan lock to another process"
-        if self.cancelled:
-            return ScanState.CANCELLED, "Scan cancelled"
-        if report is None:
-            return ScanState.FAILED, f"Scan failed: {broke or 'the scan broke'}"
-        if report.state is ScanState.FAILED:
-            return ScanState.FAILED, f"Scan failed: {report.message}"
-        if report.state is ScanState.CANCELLED:
-            return ScanState.CANCELLED, "Scan cancelled"
-        errors = f", {len(report.errors)} with errors" if report.errors else ""
-        return (
-            ScanState.SUCCEEDED,
-            f"Scan completed: {report.candidate_count} candidates from "
-            f"{len(report.symbols)} tickers{errors}",
+            return report_scan_object(report, self.handle.scan_id, self.kind, state)
+        return scan_object(
+            scan_id=self.handle.scan_id,
+            kind=self.kind,
+            state=state,
+            started_at=self.started,
+            finished_at=utc_now(),
+            source=self.settings.source,
+            criteria=self.settings.criteria,
+            tickers_scanned=tickers,
+            errors=progress.errors,
         )
 
-    def _publish(self, document: dict[str, Any], message: str) -> tuple[ScanState, str, bool]:
-        finished = datetime.fromisoformat(document["scan"]["finished_at"])
-        line = f"Scan completed at {format_time(finished)}: " + message.split(": ", 1)[-1]
-        document["scan"]["state"] = str(ScanState.SUCCEEDED)
+    def _publish(
+        self, report: ScanReport | None, results: dict[str, Any], message: str
+    ) -> tuple[ScanState, str, bool]:
+        assert report is not None, "only an engine report can succeed"
+        scan = report_scan_object(report, self.handle.scan_id, self.kind, ScanState.SUCCEEDED)
+        line = f"Scan completed at {format_time(report.finished_at)}: " + message.split(": ", 1)[-1]
         try:
             owned = self.store.publish(
                 self.handle,
-                document,
+                scan_document(scan, results),
                 line,
                 results_ttl_s=self.settings.results_ttl_minutes * 60,
             )
         except StoreError as error:
             return ScanState.FAILED, f"Scan failed: {error}", False
         if not owned:
-            self.lost_lock = True
             return ScanState.FAILED, "Scan failed: lost the scan lock; nothing published", False
         return ScanState.SUCCEEDED, line, True
 
-    def _finish(self, document: dict[str, Any], state: ScanState, message: str) -> None:
+    def _finish(
+        self,
+        keeper: LockKeeper,
+        scan: dict[str, Any],
+        results: dict[str, Any],
+        state: ScanState,
+        message: str,
+    ) -> None:
         """Final progress record, `last_run` for a failed watchlist scan, history."""
-        scan = document["scan"]
-        self.progress = replace(
-            self.progress,
-            state=str(state),
-            current=None,
-            results=document["results"],
-            scan=scan,
-            message=message,
-            updated=utc_now().isoformat(),
+        keeper.write(
+            replace(
+                keeper.progress,
+                state=str(state),
+                current=None,
+                results=results,
+                scan=scan,
+                message=message,
+                updated=utc_now().isoformat(),
+            )
         )
-        self._write_progress()
-        candidates = sum(len(r.get("candidates", [])) for r in document["results"].values())
         try:
-            if self.handle.kind == WATCHLIST and state is not ScanState.SUCCEEDED:
+            if self.kind is ScanKind.WATCHLIST and state is not ScanState.SUCCEEDED:
                 when = format_time(datetime.fromisoformat(scan["finished_at"]))
                 line = message.replace("Scan failed:", f"Scan failed at {when}:", 1)
                 if state is ScanState.CANCELLED:
                     line = f"Scan cancelled at {when}"
                 self.store.set_last_run(line, self.handle)
-            self.store.append_history(_history_entry(scan, candidates, message))
+            self.store.append_history(history_entry(scan, candidate_count(results), message))
         except StoreError as error:
             log.warning("could not record the scan: %s", error)
+
+
+def _verdict(
+    report: ScanReport | None, broke: str, lost_lock: bool, interrupted: bool
+) -> tuple[ScanState, str]:
+    if lost_lock:
+        return ScanState.FAILED, "Scan failed: lost the scan lock to another process"
+    if interrupted:
+        return ScanState.CANCELLED, "Scan cancelled"
+    if report is None:
+        return ScanState.FAILED, f"Scan failed: {broke or 'the scan broke'}"
+    if report.state is ScanState.FAILED:
+        return ScanState.FAILED, f"Scan failed: {report.message}"
+    if report.state is ScanState.CANCELLED:
+        return ScanState.CANCELLED, "Scan cancelled"
+    errors = f", {len(report.errors)} with errors" if report.errors else ""
+    return (
+        ScanState.SUCCEEDED,
+        f"Scan completed: {report.candidate_count} candidates from "
+        f"{len(report.symbols)} tickers{errors}",
+    )

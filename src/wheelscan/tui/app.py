@@ -1,53 +1,50 @@
 """The wheelscan terminal app (SPEC 8).
 
-Threads do the blocking work — reading the store, asking the exchange calendar,
-running a scan through the lifecycle (lock, progress, publishing) — and only
-post messages; the handlers here own the state and the widgets. The event loop
-never waits on the disk or the network.
+Threads do the blocking work (`background`: reading the store, asking the
+exchange calendar, running a scan through the lifecycle) and only post messages;
+the handlers here own the state and hand plain data to the main screen. The
+event loop never waits on the disk or the network.
 
-Three modes: idle (the published results), scanning (the app's own scan, its
-tickers streamed into the tree as they finish) and watching (another process
-holds the lock: its progress and partial results are polled from the store
-about once a second with chained timers, and the results reload when it ends).
+The scan shown is one record, `scan` (`scan_state.ScanRun`): idle, the app's own
+scan (its tickers streamed into the tree as they finish), or another process's
+scan being watched (its progress and partial results polled from the store about
+once a second with chained timers; the results reload when it ends).
 
-The app's own scan events are queued and applied in batches, at most every
+The own scan's events are queued and applied in batches, at most every
 `SCAN_FLUSH_S` and once more when the scan ends: a 100-ticker scan posts about
-two hundred events, and redrawing the tree for each one kept the event loop
-busy (each redraw stretched by the scan threads' share of the GIL).
+two hundred events, and redrawing the tree for each one kept the event loop busy.
+
+Timers and messages from threads can still arrive while the app shuts down,
+after its widgets are gone: every handler and timer callback is `@while_running`.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import socket
 import threading
-import time
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Tree
+from textual.widgets import Input, Tree
 
-from wheelscan.core.models import (
-    ScanStarted,
-    TickerFailed,
-    TickerFinished,
-    TickerStarted,
-)
+from wheelscan.core.models import ScanState
 from wheelscan.lifecycle import ScanSettings
-from wheelscan.market import GATED_SOURCES
-from wheelscan.tui.export import ExportFormat, write_export
-from wheelscan.tui.formatting import age, criteria_summary, market_line
+from wheelscan.market import GATED_SOURCES, Clock, system_clock
+from wheelscan.tui import background
+from wheelscan.tui.export import ExportFormat
+from wheelscan.tui.formatting import age, criteria_summary, holder_subject, market_line
 from wheelscan.tui.messages import (
     ExportWritten,
     MarketChecked,
@@ -59,64 +56,72 @@ from wheelscan.tui.messages import (
     WatchPolled,
 )
 from wheelscan.tui.model import ResultsBook, ResultsFilter, TickerRow
-from wheelscan.tui.widgets import (
-    ColumnHeader,
-    DetailPanel,
-    ExportDialog,
-    NodeRef,
-    ResultsTree,
-    ScanProgress,
-    StatusLine,
-)
+from wheelscan.tui.scan_state import ScanRun, fold_events
+from wheelscan.tui.screen import MainScreen
+from wheelscan.tui.widgets import ExportDialog, NodeRef, RowMarks
 
-Mode = Literal["idle", "scanning", "watching"]
+if TYPE_CHECKING:
+    from wheelscan.store import LockInfo
 
 WATCH_POLL_S = 1.0
 IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
 SCAN_FLUSH_S = 0.25
-SEVERITIES = {"FAILED": "error", "CANCELLED": "warning", "SKIPPED": "warning"}
+SEVERITIES = {
+    ScanState.FAILED: "error",
+    ScanState.CANCELLED: "warning",
+    ScanState.SKIPPED: "warning",
+}
+
+_P = ParamSpec("_P")
+_A = TypeVar("_A", bound="WheelscanApp")
 
 
-def _freeze_long_lived_objects() -> None:
-    """Import the scan stack, then take everything alive so far out of the cyclic GC's walk.
+def while_running(
+    handler: Callable[Concatenate[_A, _P], None],
+) -> Callable[Concatenate[_A, _P], None]:
+    """Skip the call once the app has begun to shut down (its widgets may be gone)."""
 
-    yfinance, pandas, numpy and Textual leave hundreds of thousands of long-lived
-    objects; every full collection during a scan walked them all with the GIL held
-    (80–150 ms each: the app's largest event-loop stalls, benchmarks/app_stall.py).
-    `gc.freeze()` is CPython's remedy; frozen objects are still freed by refcount.
-    The collector is paused during the import itself, which otherwise triggers a
-    full collection over the half-imported stack (50–70 ms).
+    @functools.wraps(handler)
+    def guarded(app: _A, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        if app.is_running:
+            handler(app, *args, **kwargs)
+
+    return guarded
+
+
+@functools.cache
+def freeze_start_up_heap() -> None:
+    """Take everything alive at start-up out of the cyclic GC's walk, once per process.
+
+    Textual, Rich and the app leave many long-lived objects that every full
+    collection would walk again with the GIL held (the app's event-loop stalls,
+    benchmarks/app_stall.py); frozen objects are still freed by reference count.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        import wheelscan.engine
-        import wheelscan.yahoo.source  # noqa: F401
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    gc.freeze()
 
 
-def _parse_times(times: dict[str, str]) -> dict[str, datetime]:
+def _parse_times(times: dict[str, str | None]) -> dict[str, datetime]:
     parsed = {}
     for symbol, text in times.items():
         try:
-            parsed[symbol] = datetime.fromisoformat(text)
+            parsed[symbol] = datetime.fromisoformat(text)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             continue
     return parsed
 
 
-def _foreign(lock: Any) -> bool:
+def _foreign(lock: LockInfo | None) -> bool:
     """A scan lock held by another process (ours shows while our own scan winds down)."""
     return lock is not None and (lock.pid, lock.host) != (os.getpid(), socket.gethostname())
 
 
-def _result_times(results: dict[str, Any]) -> dict[str, datetime]:
-    return _parse_times({s: r.get("as_of") for s, r in results.items() if isinstance(r, dict)})
+def _state(text: str) -> ScanState | None:
+    try:
+        return ScanState(text)
+    except ValueError:
+        return None
 
 
 class WheelscanApp(App[None]):
@@ -135,6 +140,8 @@ class WheelscanApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
+    scan: var[ScanRun] = var(ScanRun, init=False)
+
     def __init__(
         self,
         settings: ScanSettings | None = None,
@@ -144,11 +151,13 @@ class WheelscanApp(App[None]):
         export_dir: Path | None = None,
         check_market: bool = True,
         idle_poll_s: float | None = IDLE_POLL_S,
+        clock: Clock = system_clock,
     ) -> None:
         """`symbols` None scans the active watchlist, read in the scan's thread at each scan.
 
         `idle_poll_s`: how often, while idle, to look for a scan another process
         started (a cron refresh); None never looks (only at start and on reload).
+        `clock` tells the time for ages, elapsed times and scan stamps.
         """
         super().__init__()
         self.settings = settings or ScanSettings()
@@ -159,49 +168,29 @@ class WheelscanApp(App[None]):
         self.export_dir = export_dir
         self.check_market_hours = check_market
         self.idle_poll_s = idle_poll_s
+        self.clock = clock
+        self.main = MainScreen(id="main-screen")
         self.book = ResultsBook()
         self.filter = ResultsFilter()
-        self.mode: Mode = "idle"
         self.stop_event = threading.Event()
         self.market_text = Text("market: checking…" if check_market else "market: not checked")
         self.market_text.stylize("dim")
         self.data_time: datetime | None = None
         self.data_stale = False
-        self.scan_title = ""
-        self.scan_started = 0.0
-        self.done = self.total = self.candidates = self.errors = 0
-        self.watched_scan_id: str | None = None
-        self.last_outcome: Any = None
         self.pending_events: list[ScanEventPosted] = []
         self.flush_timer: Timer | None = None
 
-    # -- layout -------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
-        yield StatusLine(id="status")
-        yield ScanProgress(id="progress")
-        with Horizontal(id="main"):
-            with Vertical(id="results"):
-                yield ColumnHeader(id="columns")
-                yield Label(id="empty")
-                yield ResultsTree(id="tree")
-            yield DetailPanel(id="details")
-        yield Input(placeholder="ticker (e.g. AAP) or minimum annualized % (e.g. 40)", id="filter")
-        yield Footer()
+    def get_default_screen(self) -> Screen[None]:
+        return self.main
 
     def on_mount(self) -> None:
+        freeze_start_up_heap()
         self.sub_title = f"source: {self.source}"
-        self.query_one("#progress").display = False
-        self.query_one("#filter").display = False
-        self.query_one("#details").display = False
-        self.query_one("#empty").display = False
-        self.query_one(ResultsTree).focus()
         self.refresh_status()
         self.load_results()
         if self.check_market_hours:
             self.check_market()
-            self.set_interval(MARKET_CHECK_S, self.check_market)
+            self.set_interval(MARKET_CHECK_S, self.market_due)
         self.set_interval(TICK_S, self.tick)
         if self.idle_poll_s:
             self.set_interval(self.idle_poll_s, self.look_for_other_scan)
@@ -219,113 +208,74 @@ class WheelscanApp(App[None]):
             "Details", "Show or hide the detail panel (enter, d)", self.action_toggle_details
         )
 
-    # -- background work: every blocking call lives in a thread worker --------------
-
-    def _store(self) -> Any:
-        from wheelscan.store import Store
-
-        return Store(self.store_dir)
+    # -- thread workers: each runs one blocking call of `background` and posts its answer ----
 
     @work(thread=True, group="store", exclusive=True, exit_on_error=False)
     def load_results(self) -> None:
-        store = self._store()
-        try:
-            published = store.read_results(self.settings.results_ttl_minutes)
-            status = store.read_status()
-        finally:
-            store.close()
-        self.post_message(ResultsLoaded(published, status))
+        self.post_message(
+            background.read_results(self.store_dir, self.settings.results_ttl_minutes)
+        )
 
     @work(thread=True, group="market", exclusive=True, exit_on_error=False)
     def check_market(self) -> None:
-        from wheelscan.market import market_state
-
-        try:
-            self.post_message(MarketChecked(market_state()))
-        except Exception as error:
-            self.post_message(MarketChecked(None, f"{type(error).__name__}: {error}"))
+        self.post_message(background.read_market())
 
     @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
     def run_scan(self, stop: threading.Event) -> None:
-        """The app's own watchlist scan: the lifecycle takes the lock, we relay its events."""
-        from wheelscan.lifecycle import WATCHLIST, run_scan
-        from wheelscan.watchlist import load_watchlist
-
-        _freeze_long_lived_objects()
-        try:
-            symbols, settings = self.symbols, self.settings
-            if symbols is None:
-                watchlist = load_watchlist()
-                symbols = watchlist.active_symbols()
-                settings = replace(settings, intrinsic_values=watchlist.intrinsic_values())
-            outcome = run_scan(
-                symbols,
-                kind=WATCHLIST,
-                settings=settings,
-                on_event=lambda event: self.post_message(ScanEventPosted(event)),
-                stop=stop,
-                store=self._store(),
+        self.post_message(
+            background.scan_watchlist(
+                self.symbols, self.settings, self.store_dir, self.post_message, stop
             )
-        except Exception as error:
-            self.post_message(ScanCrashed(f"{type(error).__name__}: {error}"))
-            return
-        if outcome.locked:
-            self.post_message(ScanRefused(outcome.holder))
-        else:
-            self.post_message(ScanEnded(outcome))
+        )
 
     @work(thread=True, group="watch", exclusive=True, exit_on_error=False)
     def poll_watched_scan(self) -> None:
-        store = self._store()
-        try:
-            status = store.read_status()
-        finally:
-            store.close()
-        self.post_message(WatchPolled(status))
+        self.post_message(background.read_status(self.store_dir))
 
     @work(thread=True, group="export", exit_on_error=False)
-    def write_export_file(self, kind: ExportFormat) -> None:
-        rows = self.book.visible(self.filter)
-        try:
-            path = write_export(rows, self.filter, kind, self.export_dir or Path.cwd())
-        except OSError as error:
-            self.post_message(ExportWritten(None, f"{type(error).__name__}: {error}"))
-            return
-        self.post_message(ExportWritten(path))
+    def write_export_file(self, kind: ExportFormat, rows: list[TickerRow]) -> None:
+        directory = self.export_dir or Path.cwd()
+        self.post_message(background.export_rows(rows, self.filter, kind, directory, self.clock()))
 
     # -- what the workers report --------------------------------------------------
 
     @on(ResultsLoaded)
+    @while_running
     def show_loaded(self, message: ResultsLoaded) -> None:
         published, status = message.published, message.status
         if published.warning:
             self.notify(published.warning, title="Store", severity="warning")
         self.data_time = published.published_at
         self.data_stale = published.stale
-        self.book.load(published.results, _parse_times(published.scan_times))
-        if self.mode == "idle" and _foreign(status.lock):
+        self.book.load(published.results, _parse_times(dict(published.scan_times)))
+        if not self.scan.running and _foreign(status.lock):
             self.start_watching(status.lock)
         self.refresh_tree()
         self.refresh_status()
 
     @on(MarketChecked)
+    @while_running
     def show_market(self, message: MarketChecked) -> None:
-        if message.state is None:
+        state = message.state
+        if state is None:
             self.market_text = Text("market: unknown", style="dim")
         else:
-            state = message.state
-            self.market_text = market_line(state.is_open, state.next_open, state.next_close)
+            self.market_text = market_line(
+                state.is_open, state.next_open, state.next_close, self.clock()
+            )
             if self.source not in GATED_SOURCES:
                 self.market_text.append(f" ({self.source}: ungated)", style="dim")
         self.refresh_status()
 
     @on(ScanEventPosted)
+    @while_running
     def queue_scan_event(self, message: ScanEventPosted) -> None:
         """Hold the event; `flush_scan_events` applies the queue within `SCAN_FLUSH_S`."""
         self.pending_events.append(message)
         if self.flush_timer is None:
             self.flush_timer = self.set_timer(SCAN_FLUSH_S, self.flush_due)
 
+    @while_running
     def flush_due(self) -> None:
         self.flush_timer = None
         self.flush_scan_events()
@@ -341,128 +291,116 @@ class WheelscanApp(App[None]):
         posted, self.pending_events = self.pending_events, []
         if not posted:
             return
-        tree = self.query_one(ResultsTree)
-        changed: dict[str, None] = {}  # tickers with a new result or error, once each, in order
-        started: dict[str, None] = {}  # tickers that only gain their "scanning…" mark
-        for message in posted:
-            if isinstance(message.event, TickerStarted):
-                tree.scanning.add(message.event.symbol)
-                started[message.event.symbol] = None
-            elif (symbol := self.apply_scan_event(message)) is not None:
-                changed[symbol] = None
-        marked = [self.shown_row(symbol) for symbol in started if symbol not in changed]
+        events = ((message.event, message.result) for message in posted)
+        folded = fold_events(self.scan, self.book, events, self.clock())
         with self.batch_update():
-            self.refresh_tickers(changed)
-            tree.relabel([row for row in marked if row is not None])
-            self.refresh_progress()
-
-    def apply_scan_event(self, message: ScanEventPosted) -> str | None:
-        """Fold a ScanStarted, TickerFinished or TickerFailed into the book and the counters;
-        returns the ticker whose row changed."""
-        event = message.event
-        if isinstance(event, ScanStarted):
-            self.total = event.total
-            return None
-        if isinstance(event, TickerFinished):
-            result = event.result
-            failures = result.expiration_errors
-            error = "; ".join(f"{d}: {r}" for d, r in failures.items()) if failures else None
-            self.book.finished(event.symbol, message.result, datetime.now(UTC), error)
-            self.candidates += len(result.candidates)
-            self.errors += bool(error)
-        elif isinstance(event, TickerFailed):
-            self.book.failed(event.symbol, event.reason)
-            self.errors += 1
-        else:
-            return None
-        self.query_one(ResultsTree).scanning.discard(event.symbol)
-        self.done, self.total = event.done, event.total
-        return event.symbol
+            self.scan = folded.run
+            self.refresh_tickers(folded.changed)
 
     @on(ScanRefused)
+    @while_running
     def watch_instead(self, message: ScanRefused) -> None:
         """Another process took the lock first: watch its scan instead of failing."""
         self.flush_scan_events()
-        self.query_one(ResultsTree).clear_scanning(self.book.rows)
         self.start_watching(message.holder)
 
     @on(ScanEnded)
+    @while_running
     def scan_ended(self, message: ScanEnded) -> None:
-        outcome = message.outcome
-        self.last_outcome = outcome
         self.flush_scan_events()
-        self.end_scan_mode()
-        self.notify_outcome(str(outcome.state), outcome.message)
+        self.scan = self.scan.ended(message.state, message.message)
+        self.notify_outcome(self.scan)
         self.load_results()
 
     @on(ScanCrashed)
+    @while_running
     def scan_crashed(self, message: ScanCrashed) -> None:
         self.flush_scan_events()
-        self.end_scan_mode()
+        self.scan = self.scan.crashed(message.error)
         self.notify(message.error, title="Scan failed", severity="error", timeout=10)
         self.load_results()
 
     @on(WatchPolled)
+    @while_running
     def follow_watched_scan(self, message: WatchPolled) -> None:
-        status = message.status
-        lock, progress = status.lock, status.progress
-        if self.mode == "idle" and _foreign(lock):
+        lock, progress = message.status.lock, message.status.progress
+        if not self.scan.running and _foreign(lock):
             self.start_watching(lock)
             return
-        if self.mode != "watching":
+        if self.scan.mode != "watching":
             return
         if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
-            started = _parse_times({"scan": progress.started}).get("scan")
-            if started is not None:
-                running_s = (datetime.now(UTC) - started).total_seconds()
-                self.scan_started = time.monotonic() - max(0.0, running_s)
-            self.done, self.total = progress.done, progress.total
-            self.candidates, self.errors = progress.candidates, len(progress.errors)
-            changed = self.book.overlay(
-                progress.results, _result_times(progress.results), progress.errors
+            self.scan = self.scan.progressed(
+                done=progress.done,
+                total=progress.total,
+                candidates=progress.candidates,
+                errors=len(progress.errors),
+                scan_id=lock.scan_id,
+                started_at=_parse_times({"scan": progress.started}).get("scan"),
             )
-            self.refresh_tickers(changed)
-            self.refresh_progress()
+            results = progress.results
+            scan_times = _parse_times({s: r.get("as_of") for s, r in results.items()})
+            self.refresh_tickers(self.book.overlay(results, scan_times, progress.errors))
         if lock is None:
-            watched = self.watched_scan_id
-            self.end_scan_mode()
-            if progress is not None and progress.scan_id == watched:
-                self.notify_outcome(progress.state, progress.message)
+            ours = progress is not None and progress.scan_id == self.scan.scan_id
+            if progress is not None and ours:
+                self.scan = self.scan.ended(_state(progress.state), progress.message)
+                self.notify_outcome(self.scan)
             else:
+                self.scan = self.scan.ended(None)
                 self.notify("The other process's scan is over.", title="Scan")
             self.load_results()
             return
-        self.watched_scan_id = lock.scan_id
-        self.set_timer(WATCH_POLL_S, self.poll_watched_scan)
+        self.scan = self.scan.following(lock.scan_id)
+        self.set_timer(WATCH_POLL_S, self.watch_poll_due)
 
     @on(ExportWritten)
+    @while_running
     def export_written(self, message: ExportWritten) -> None:
         if message.path is None:
             self.notify(f"Export failed: {message.error}", severity="error")
         else:
             self.notify(f"Exported to {message.path}", title="Export")
 
+    # -- timers -------------------------------------------------------------------------
+
+    @while_running
+    def tick(self) -> None:
+        self.main.show_scan(self.scan, self.clock())
+        self.refresh_status()
+
+    @while_running
+    def market_due(self) -> None:
+        self.check_market()
+
+    @while_running
+    def look_for_other_scan(self) -> None:
+        if not self.scan.running:
+            self.poll_watched_scan()
+
+    @while_running
+    def watch_poll_due(self) -> None:
+        if self.scan.mode == "watching":
+            self.poll_watched_scan()
+
     # -- actions ------------------------------------------------------------------
 
     def action_scan(self) -> None:
-        if self.mode == "scanning":
+        if self.scan.mode == "scanning":
             self.notify("A scan is already running.", title="Scan")
             return
-        if self.mode == "watching":
+        if self.scan.mode == "watching":
             self.notify("Another process is scanning; showing its progress.", title="Scan")
             return
-        self.mode = "scanning"
         self.stop_event = threading.Event()
-        self.scan_title = f"Scanning the watchlist ({self.source})"
-        self.show_progress(True)
+        self.scan = self.scan.start_own(f"the watchlist ({self.source})", self.clock())
         self.run_scan(self.stop_event)
 
     def action_cancel(self) -> None:
-        if self.mode == "scanning":
+        if self.scan.mode == "scanning":
             self.stop_event.set()
-            self.scan_title = "Cancelling…"
-            self.refresh_progress()
-        elif self.mode == "watching":
+            self.scan = self.scan.cancel()
+        elif self.scan.mode == "watching":
             self.notify("That scan belongs to another process; it cannot be cancelled here.")
         else:
             self.notify("No scan is running.")
@@ -471,10 +409,7 @@ class WheelscanApp(App[None]):
         self.load_results()
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.value = self.filter.text
-        field.focus()
+        self.main.open_filter(self.filter.text)
 
     def action_export(self) -> None:
         rows = self.book.visible(self.filter)
@@ -484,19 +419,17 @@ class WheelscanApp(App[None]):
             summary += f" (filter: {self.filter.describe()})"
 
         def chosen(kind: str | None) -> None:
-            if kind in ("csv", "json"):
-                self.write_export_file(kind)  # type: ignore[arg-type]
+            if kind == "csv" or kind == "json":
+                self.write_export_file(kind, rows)
 
         self.push_screen(ExportDialog(summary), chosen)
 
     def action_toggle_details(self) -> None:
-        panel = self.query_one(DetailPanel)
-        panel.display = not panel.display
+        self.main.toggle_details()
         self.refresh_details()
 
     def action_close_panels(self) -> None:
-        self.query_one(DetailPanel).display = False
-        self.query_one(ResultsTree).focus()
+        self.main.toggle_details(False)
 
     async def action_quit(self) -> None:
         self.stop_event.set()
@@ -505,59 +438,61 @@ class WheelscanApp(App[None]):
     def on_unmount(self) -> None:
         self.stop_event.set()
 
-    # -- filter input and tree events ---------------------------------------------------
+    # -- the filter field and the tree ----------------------------------------------------
 
     @on(Input.Submitted, "#filter")
+    @while_running
     def apply_filter(self, event: Input.Submitted) -> None:
         self.filter = ResultsFilter.parse(event.value)
-        self.close_filter()
+        self.main.close_filter()
         self.refresh_tree()
         self.refresh_status()
 
-    def on_key(self, event: Any) -> None:
-        field = self.query_one("#filter", Input)
-        if event.key == "escape" and field.has_focus:
-            event.stop()
-            self.close_filter()
-
-    def close_filter(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.query_one(ResultsTree).focus()
-
     @on(Tree.NodeSelected, "#tree")
+    @while_running
     def open_details(self, event: Tree.NodeSelected[NodeRef]) -> None:
         node = event.node
         if node.data is not None and node.data.contract is None:
             node.toggle()
         else:
-            self.query_one(DetailPanel).display = True
+            self.main.toggle_details(True)
         self.refresh_details()
 
     @on(Tree.NodeHighlighted, "#tree")
+    @while_running
     def follow_highlight(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
         self.refresh_details()
 
-    # -- rendering ----------------------------------------------------------------
+    # -- drawing: state in, widgets out -------------------------------------------------
 
-    def refresh_tree(self) -> None:
-        self.query_one(ResultsTree).show_rows(self.book.visible(self.filter))
-        self.refresh_details()
-        self.refresh_empty_hint()
+    def watch_scan(self, old: ScanRun, new: ScanRun) -> None:
+        """Every change of the scan record redraws the progress block, and the tickers
+        whose "scanning…" mark came or went."""
+        if not self.is_running:
+            return
+        now = self.clock()
+        self.main.show_scan(new, now)
+        moved = old.in_flight ^ new.in_flight
+        rows = [row for symbol in sorted(moved) if (row := self.shown_row(symbol)) is not None]
+        if rows:
+            self.main.relabel(rows, RowMarks(new.in_flight, now))
 
-    def refresh_empty_hint(self) -> None:
-        hint = self.query_one("#empty", Label)
-        hint.display = not self.query_one(ResultsTree).root.children
+    def marks(self) -> RowMarks:
+        return RowMarks(self.scan.in_flight, self.clock())
+
+    def empty_hint(self) -> str:
         if not self.book.rows:
-            hint.update("No results yet: press s to scan the watchlist.")
-        else:
-            hint.update(
-                f"Nothing matches the filter ({self.filter.describe()}); press / to change it."
-            )
+            return "No results yet: press s to scan the watchlist."
+        return f"Nothing matches the filter ({self.filter.describe()}); press / to change it."
 
     def shown_row(self, symbol: str) -> TickerRow | None:
         """The ticker as the tree shows it under the filter; None when unknown or hidden."""
         row = self.book.rows.get(symbol)
         return self.filter.apply(row) if row is not None else None
+
+    def refresh_tree(self) -> None:
+        self.main.show_rows(self.book.visible(self.filter), self.marks(), self.empty_hint())
+        self.refresh_details()
 
     def refresh_tickers(self, symbols: Iterable[str]) -> None:
         """Some tickers changed: update their nodes alone (dropping those the filter hides)."""
@@ -568,92 +503,41 @@ class WheelscanApp(App[None]):
                 hidden.append(symbol)
             else:
                 shown.append(view)
-        self.query_one(ResultsTree).update_rows(shown, hidden)
+        self.main.update_rows(shown, hidden, self.marks(), self.empty_hint())
         self.refresh_details()
-        self.refresh_empty_hint()
 
     def refresh_details(self) -> None:
-        """Show the highlighted node's figures, if the panel is open.
-
-        A highlight can still be queued while the app shuts down, after its widgets
-        are gone: then there is nothing to show.
-        """
-        panels, trees = self.query(DetailPanel), self.query(ResultsTree)
-        if not panels or not trees or not panels.first().display:
-            return
-        panel = panels.first()
-        node = trees.first().cursor_node
-        ref = node.data if node is not None else None
-        row = self.book.rows.get(ref.symbol) if ref is not None else None
-        panel.show(ref, row)
+        self.main.show_details(self.book.rows, self.clock())
 
     def refresh_status(self) -> None:
-        self.query_one(StatusLine).show(
+        self.main.show_status(
             self.market_text,
-            age(self.data_time),
+            age(self.data_time, self.clock()),
             self.data_stale,
             criteria_summary(self.criteria),
             self.filter.describe() if self.filter.active else "",
         )
 
-    def show_progress(self, visible: bool) -> None:
-        if visible:
-            self.scan_started = time.monotonic()
-            self.done = self.total = self.candidates = self.errors = 0
-        self.query_one(ScanProgress).display = visible
-        self.refresh_progress()
-
-    def refresh_progress(self) -> None:
-        if self.mode == "idle":
-            return
-        self.query_one(ScanProgress).show(
-            self.scan_title,
-            self.done,
-            self.total,
-            self.candidates,
-            self.errors,
-            time.monotonic() - self.scan_started,
-        )
-
-    def start_watching(self, lock: Any) -> None:
+    def start_watching(self, lock: LockInfo | None) -> None:
         """Show another process's scan (its lock holder), polling the store until it ends."""
-        self.mode = "watching"
-        self.show_progress(True)
-        if lock is None:
-            self.watched_scan_id = None
-            self.scan_title = "Watching another process's scan"
-        else:
-            self.watched_scan_id = lock.scan_id
-            stale = f" (stale: {lock.stale_reason})" if lock.stale else ""
-            self.scan_title = (
-                f"Watching a {lock.kind or 'watchlist'} scan by pid {lock.pid} "
-                f"on {lock.host}{stale}"
-            )
+        self.scan = self.scan.watch(
+            holder_subject(lock), lock.scan_id if lock else None, self.clock()
+        )
+        if lock is not None:
             self.notify(
                 f"Another process (pid {lock.pid}) is scanning; showing its progress.",
                 title="Scan in progress",
             )
-        self.refresh_progress()
         self.poll_watched_scan()
 
-    def notify_outcome(self, state: str, message: str) -> None:
+    def notify_outcome(self, run: ScanRun) -> None:
         """'Scan succeeded: Scan completed at …', 'Scan cancelled: the previous results stay'."""
-        title = f"Scan {state.lower()}"
-        if state == "CANCELLED":
-            message = "The previous results stay."
-        severity = SEVERITIES.get(state, "information")
+        if run.outcome is None:
+            self.notify(run.message or "The scan is over.", title="Scan")
+            return
+        title = f"Scan {run.outcome.lower()}"
+        message = (
+            "The previous results stay." if run.outcome is ScanState.CANCELLED else run.message
+        )
+        severity = SEVERITIES.get(run.outcome, "information")
         self.notify(message or title, title=title, severity=severity)  # type: ignore[arg-type]
-
-    def end_scan_mode(self) -> None:
-        self.mode = "idle"
-        self.watched_scan_id = None
-        self.query_one(ResultsTree).clear_scanning(self.book.rows)
-        self.show_progress(False)
-
-    def look_for_other_scan(self) -> None:
-        if self.mode == "idle":
-            self.poll_watched_scan()
-
-    def tick(self) -> None:
-        self.refresh_progress()
-        self.refresh_status()
