@@ -183,7 +183,9 @@ def acquire(
     with cache.transact():
         try:
             current = cache.get(key)
-            held = current is not None and (not isinstance(current, dict) or _live(current, now))
+            held = current is not None and (
+                not isinstance(current, dict) or _live(current, now) is not None
+            )
         except (TypeError, ValueError):
             held = True
         if held:
