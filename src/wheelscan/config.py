@@ -45,35 +45,33 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+# A key's kind -> (is this TOML value of that kind, how a message names the kind).
+_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "whole": (_whole, "a whole number"),
+    "number": (_number, "a number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "string": (lambda v: isinstance(v, str), "a string"),
+}
+
+
 def _no_problem(_: Any) -> str | None:
     return None
 
 
 @dataclass(frozen=True)
 class Key:
-    """One config key: its TOML type, its default, and the range it must lie in."""
+    """One config key: its kind (a `_KINDS` name), its default, and what makes a value bad."""
 
     name: str
-    kind: str  # "whole", "number", "bool", "string"
     default: Any
+    kind: str
     help: str
     problem: Callable[[Any], str | None] = _no_problem
 
     def check(self, value: Any) -> str | None:
         """None when `value` is acceptable, else what is wrong with it."""
-        type_ok = {
-            "whole": _whole,
-            "number": _number,
-            "bool": lambda v: isinstance(v, bool),
-            "string": lambda v: isinstance(v, str),
-        }[self.kind](value)
-        if not type_ok:
-            wanted = {
-                "whole": "a whole number",
-                "number": "a number",
-                "bool": "true or false",
-                "string": "a string",
-            }[self.kind]
+        is_kind, wanted = _KINDS[self.kind]
+        if not is_kind(value):
             return f"must be {wanted}, got {_toml_repr(value)} ({_toml_type(value)})"
         if self.kind == "number" and math.isnan(value):
             return "must be a number, got nan"
@@ -88,8 +86,7 @@ class Key:
             if self.kind == "number":
                 return float(raw)
         except ValueError:
-            wanted = "a whole number" if self.kind == "whole" else "a number"
-            raise ConfigError(f"{self.name} must be {wanted}, got {text!r}") from None
+            raise ConfigError(f"{self.name} must be {_KINDS[self.kind][1]}, got {text!r}") from None
         if self.kind == "bool":
             lowered = raw.lower()
             if lowered in ("true", "yes", "on", "1"):
@@ -120,7 +117,7 @@ def _setting(
 
 def _criterion_key(criterion: Criterion) -> Key:
     kind = "whole" if criterion.whole else "number"
-    return Key(criterion.name, kind, criterion.default, criterion.help, criterion.valid.problem)
+    return Key(criterion.name, criterion.default, kind, criterion.help, criterion.valid.problem)
 
 
 def config_path() -> Path:
@@ -148,18 +145,13 @@ def key_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _where(path: Path, text: str, key: str) -> str:
-    line = key_line(text, key)
-    return f"{path}:{line}" if line else str(path)
-
-
 def _unknown_key_message(key: str) -> str:
     close = difflib.get_close_matches(key, KEYS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
     return f"unknown key {key!r}{hint}"
 
 
-def _first_line(path: Path, text: str, keys: tuple[str, ...]) -> str:
+def _where(path: Path, text: str, *keys: str) -> str:
     """`path:line` of the first of `keys` the file sets (just `path` when none is found)."""
     lines = [line for key in keys if (line := key_line(text, key))]
     return f"{path}:{min(lines)}" if lines else str(path)
@@ -210,20 +202,8 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     try:
         _criteria_from(data)
     except CriteriaError as error:
-        raise ConfigError(f"{_first_line(path, text, error.keys)}: {error}") from None
+        raise ConfigError(f"{_where(path, text, *error.keys)}: {error}") from None
     return data
-
-
-def read_config(path: Path | None = None) -> dict[str, Any]:
-    """The validated contents of the config file; empty when there is none."""
-    path = path or config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
-    return parse_config(text, path)
 
 
 @dataclass(frozen=True)
@@ -283,12 +263,8 @@ class Settings:
         source: str | None = None,
         allow_closed: bool | None = None,
     ) -> Settings:
-        """These settings with what was typed on the command line on top.
-
-        `None` (or `False` for `--force`) means "not given". The criteria go
-        through `CriteriaOptions.overrides`, so `--max-dte` wins over `--weeks`
-        as it does everywhere.
-        """
+        """These settings with the command line on top: `None` (`False` for --force) is
+        "not given"; `CriteriaOptions.overrides` lets --max-dte win over --weeks."""
         origins = dict(self.origins)
         changes: dict[str, Any] = {}
         if criteria_options is not None:
@@ -304,21 +280,12 @@ class Settings:
         return replace(self, origins=origins, **changes)
 
 
-def _settings_keys() -> list[Key]:
-    return [
-        Key(spec.name, kind, spec.default, help, problem)
-        for spec in fields(Settings)
-        if "key" in spec.metadata
-        for kind, help, problem in [spec.metadata["key"]]
-    ]
-
-
 KEYS: dict[str, Key] = {
     key.name: key
     for key in [
         _criterion_key(WEEKS),
         *(_criterion_key(criterion) for criterion in CRITERIA.values()),
-        *_settings_keys(),
+        *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
     ]
 }
 
@@ -326,7 +293,12 @@ KEYS: dict[str, Key] = {
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults with the config file on top (no command line)."""
     path = path or config_path()
-    stored = read_config(path)
+    try:
+        stored = parse_config(path.read_text(encoding="utf-8"), path)
+    except FileNotFoundError:
+        stored = {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
     origins = dict.fromkeys(KEYS, DEFAULT)
     values: dict[str, Any] = {}
     for key, value in stored.items():
