@@ -28,7 +28,6 @@ QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
 def test_each_source_form_is_read(text: str, kind: SourceKind, directory: str | None) -> None:
     spec = parse_source(text)
     assert (spec.text, spec.kind, spec.directory) == (text, kind, directory)
-    assert spec.live is (kind is SourceKind.YAHOO)
 
 
 @pytest.mark.parametrize(

@@ -35,11 +35,6 @@ class SourceSpec:
     kind: SourceKind
     directory: str | None = None
 
-    @property
-    def live(self) -> bool:
-        """Only the live source talks to Yahoo: it is paced and waits for market hours."""
-        return self.kind is SourceKind.YAHOO
-
 
 def parse_source(text: str) -> SourceSpec:
     """`yahoo`, `demo` or `snapshot:DIR`; anything else is a SourceSpecError."""
