@@ -371,3 +371,56 @@ class CrumbExpiry(FaultyDemo):
         with self._lock:
             self.options_requests.append(wanted)
         return _response(request, 401, INVALID_CRUMB)
+
+
+class Hanging(FaultyDemo):
+    """Options requests for the `hung` symbols block, as a stalled socket does, until
+    `release` is set (the test sets it when done, so no thread outlives it)."""
+
+    def __init__(self, hung: set[str]) -> None:
+        super().__init__()
+        self.hung = hung
+        self.release = threading.Event()
+        self.waiting = 0
+
+    def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
+        if symbol in self.hung:
+            with self._fault_lock:
+                self.waiting += 1
+            try:
+                self.release.wait(timeout=120)
+            finally:
+                with self._fault_lock:
+                    self.waiting -= 1
+        return super().answer_options(symbol, epoch)
+
+
+class Crowd(FaultyDemo):
+    """Holds every options request until `target` of them are in flight together.
+
+    Reaching the target proves the engine lets that many run at once; afterwards
+    requests pass straight through. `max_in_flight` is the most ever seen at once.
+    `timeout_s` bounds the hold, so an engine that never reaches the target fails
+    the test instead of hanging it.
+    """
+
+    def __init__(self, target: int, timeout_s: float = 60.0) -> None:
+        super().__init__()
+        self.target = target
+        self.timeout_s = timeout_s
+        self.crowded = threading.Event()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
+        with self._fault_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.in_flight >= self.target:
+                self.crowded.set()
+        try:
+            self.crowded.wait(self.timeout_s)
+            return super().answer_options(symbol, epoch)
+        finally:
+            with self._fault_lock:
+                self.in_flight -= 1
