@@ -241,10 +241,6 @@ class Settings:
     def __post_init__(self) -> None:
         parse_source(self.source)
 
-    @property
-    def results_ttl_s(self) -> float:
-        return self.results_ttl_minutes * 60.0
-
     def value(self, key: str) -> Any:
         if key in CRITERIA:
             return getattr(self.criteria, key)
