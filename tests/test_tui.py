@@ -96,10 +96,10 @@ async def test_scan_streams_tickers_into_the_tree_before_it_ends(
         await pilot.pause(0.2)
         assert ticker_nodes(app) == {}
         await pilot.press("s")
-        assert app.mode == "scanning"
+        assert app.scan.mode == "scanning"
         bar = app.query_one("#scan-bar")
-        while app.mode == "scanning":
-            seen.append((app.done, len(ticker_nodes(app)), int(bar.progress)))
+        while app.scan.mode == "scanning":
+            seen.append((app.scan.done, len(ticker_nodes(app)), int(bar.progress)))
             await pilot.pause(0.02)
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SCANNED))
@@ -109,7 +109,7 @@ async def test_scan_streams_tickers_into_the_tree_before_it_ends(
         assert nodes == done
         assert progress <= done
     assert len({done for done, _, _ in partial}) >= 3
-    assert app.last_outcome.state is ScanState.SUCCEEDED
+    assert app.scan.outcome is ScanState.SUCCEEDED
     assert any("Scan succeeded" in text for text in notifications(app))
     assert sorted(Store().read_results().results) == SCANNED
 
@@ -131,7 +131,7 @@ def watch_scan_end(app: WheelscanApp) -> dict[str, object]:
             }
             seen["labels"] = {symbol: str(node.label) for symbol, node in nodes.items()}
             seen["expanded"] = [symbol for symbol, node in nodes.items() if node.is_expanded]
-            seen["counts"] = (app.done, app.total)
+            seen["counts"] = (app.scan.done, app.scan.total)
             seen["queued"] = len(app.pending_events)
 
     app.message_signal.subscribe(app, record, immediate=True)
@@ -150,7 +150,7 @@ async def test_a_burst_of_results_is_all_in_the_tree_when_the_scan_ends(tmp_path
         await pilot.press("s")
         await wait_until(pilot, lambda: bool(at_end), timeout=30)
         await app.workers.wait_for_complete()
-    assert app.last_outcome.state is ScanState.SUCCEEDED
+    assert app.scan.outcome is ScanState.SUCCEEDED
     published = Store().read_results().results
     assert sorted(published) == sorted(symbols)
     assert at_end["leaves"] == {
@@ -185,7 +185,7 @@ async def test_streamed_results_keep_the_filter_and_the_expanded_tickers(
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: list(ticker_nodes(app)) == with_a)
         assert ticker_nodes(app)["AAPL"].is_expanded
-    assert app.last_outcome.state is ScanState.SUCCEEDED
+    assert app.scan.outcome is ScanState.SUCCEEDED
     published = Store().read_results().results
     assert list(at_end["leaves"]) == with_a
     assert at_end["leaves"]["AMZN"] == [c["contract"] for c in published["AMZN"]["candidates"]]
@@ -202,13 +202,13 @@ async def test_cancel_mid_scan_keeps_the_previous_results(
         await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
         await pilot.press("s")
         await wait_until(pilot, lambda: "scanning…" in str(ticker_nodes(app)["MSFT"].label))
-        await wait_until(pilot, lambda: app.done >= 2)
+        await wait_until(pilot, lambda: app.scan.done >= 2)
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.mode == "idle")
+        await wait_until(pilot, lambda: app.scan.mode == "idle")
         assert not any("scanning" in str(node.label) for node in ticker_nodes(app).values())
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: list(ticker_nodes(app)) == SEEDED)
-        assert app.last_outcome.state is ScanState.CANCELLED
+        assert app.scan.outcome is ScanState.CANCELLED
         assert any("cancelled" in text for text in notifications(app))
     store = Store()
     assert store.lock_holder() is None
@@ -227,12 +227,14 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(
         await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
         other = subprocess.Popen(command, env=env)
         try:
-            await wait_until(pilot, lambda: app.mode == "watching", timeout=30)
+            await wait_until(pilot, lambda: app.scan.mode == "watching", timeout=30)
             await pilot.press("s")
-            assert app.mode == "watching"
-            await wait_until(pilot, lambda: app.done > 0 or app.mode == "idle", timeout=30)
+            assert app.scan.mode == "watching"
+            await wait_until(
+                pilot, lambda: app.scan.done > 0 or app.scan.mode == "idle", timeout=30
+            )
             partial_nodes = len(ticker_nodes(app))
-            await wait_until(pilot, lambda: app.mode == "idle", timeout=60)
+            await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=60)
             assert other.wait(timeout=30) == 0
         finally:
             other.kill()
@@ -267,22 +269,22 @@ async def test_scan_key_watches_when_another_process_holds_the_lock(tmp_path: Pa
         )
         try:
             assert holder.stdout.readline().strip() == "locked"
-            assert app.mode == "idle"
+            assert app.scan.mode == "idle"
             await pilot.press("s")
-            await wait_until(pilot, lambda: app.mode == "watching")
-            assert f"pid {holder.pid}" in app.scan_title
+            await wait_until(pilot, lambda: app.scan.mode == "watching")
+            assert f"pid {holder.pid}" in app.scan.title
             await pilot.pause(0.3)
-            assert app.mode == "watching"
+            assert app.scan.mode == "watching"
             holder.stdin.write("\n")
             holder.stdin.flush()
             assert holder.wait(timeout=10) == 0
         finally:
             holder.kill()
-        await wait_until(pilot, lambda: app.mode == "idle")
+        await wait_until(pilot, lambda: app.scan.mode == "idle")
         assert list(ticker_nodes(app)) == SEEDED
         await pilot.press("s")
-        await wait_until(pilot, lambda: app.mode == "idle" and app.last_outcome is not None)
-        assert app.last_outcome.state is ScanState.SUCCEEDED
+        await wait_until(pilot, lambda: app.scan.mode == "idle" and app.scan.outcome is not None)
+        assert app.scan.outcome is ScanState.SUCCEEDED
         await app.workers.wait_for_complete()
 
 
@@ -298,11 +300,13 @@ async def test_start_while_another_process_scans_shows_its_progress(tmp_path: Pa
             time.sleep(0.05)
         app = make_app(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: app.mode == "watching")
+            await wait_until(pilot, lambda: app.scan.mode == "watching")
             assert app.query_one("#progress").display
-            assert "Watching a watchlist scan by pid" in app.scan_title
-            await wait_until(pilot, lambda: len(ticker_nodes(app)) > 0 and app.mode == "watching")
-            await wait_until(pilot, lambda: app.mode == "idle", timeout=60)
+            assert "Watching a watchlist scan by pid" in app.scan.title
+            await wait_until(
+                pilot, lambda: len(ticker_nodes(app)) > 0 and app.scan.mode == "watching"
+            )
+            await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=60)
             assert other.wait(timeout=30) == 0
             published = Store().read_results().results
             await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
@@ -391,8 +395,12 @@ def _plain(widget: DetailPanel) -> str:
     from rich.console import Console
 
     console = Console(width=60, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
-    console.print(widget.render_details(*widget_state(widget)))
+    console.print(widget.render_details(*widget_state(widget), app_now(widget)))
     return console.export_text()
+
+
+def app_now(widget: DetailPanel) -> object:
+    return widget.app.clock()
 
 
 def widget_state(widget: DetailPanel) -> tuple[NodeRef, object]:

@@ -2,7 +2,7 @@
 
 Threads do the blocking work (`background`: reading the store, asking the
 exchange calendar, running a scan through the lifecycle) and only post messages;
-the handlers here own the state and hand plain data to the main screen. The
+the handlers here own the state and hand plain data to the main view. The
 event loop never waits on the disk or the network.
 
 The scan shown is one record, `scan` (`scan_state.ScanRun`): idle, the app's own
@@ -20,31 +20,33 @@ after its widgets are gone: every handler and timer callback is `@while_running`
 
 from __future__ import annotations
 
-import functools
-import gc
-import os
-import socket
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Tree
+from textual.widgets import Footer, Header, Input
 
-from wheelscan.core.models import ScanState
-from wheelscan.lifecycle import ScanSettings
-from wheelscan.market import GATED_SOURCES, Clock, system_clock
+from wheelscan.config import Settings
+from wheelscan.core.sources import parse_source
+from wheelscan.market import Clock, system_clock
+from wheelscan.scan.stop import StopEvent
 from wheelscan.tui import background
 from wheelscan.tui.export import ExportFormat
-from wheelscan.tui.formatting import age, criteria_summary, holder_subject, market_line
+from wheelscan.tui.formatting import (
+    age,
+    criteria_summary,
+    holder_subject,
+    market_line,
+    outcome_notice,
+)
 from wheelscan.tui.messages import (
     ExportWritten,
     MarketChecked,
@@ -55,10 +57,11 @@ from wheelscan.tui.messages import (
     ScanRefused,
     WatchPolled,
 )
-from wheelscan.tui.model import ResultsBook, ResultsFilter, TickerRow
-from wheelscan.tui.scan_state import ScanRun, fold_events
-from wheelscan.tui.screen import MainScreen
-from wheelscan.tui.widgets import ExportDialog, NodeRef, RowMarks
+from wheelscan.tui.model import ResultsBook, ResultsFilter, TickerRow, parse_times
+from wheelscan.tui.runtime import freeze_start_up_heap, held_elsewhere, while_running
+from wheelscan.tui.scan_state import ScanRun, fold_events, follow_progress
+from wheelscan.tui.view import MainView
+from wheelscan.tui.widgets import ExportDialog, RowMarks
 
 if TYPE_CHECKING:
     from wheelscan.store import LockInfo
@@ -68,60 +71,6 @@ IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
 SCAN_FLUSH_S = 0.25
-SEVERITIES = {
-    ScanState.FAILED: "error",
-    ScanState.CANCELLED: "warning",
-    ScanState.SKIPPED: "warning",
-}
-
-_P = ParamSpec("_P")
-_A = TypeVar("_A", bound="WheelscanApp")
-
-
-def while_running(
-    handler: Callable[Concatenate[_A, _P], None],
-) -> Callable[Concatenate[_A, _P], None]:
-    """Skip the call once the app has begun to shut down (its widgets may be gone)."""
-
-    @functools.wraps(handler)
-    def guarded(app: _A, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        if app.is_running:
-            handler(app, *args, **kwargs)
-
-    return guarded
-
-
-@functools.cache
-def freeze_start_up_heap() -> None:
-    """Take everything alive at start-up out of the cyclic GC's walk, once per process.
-
-    Textual, Rich and the app leave many long-lived objects that every full
-    collection would walk again with the GIL held (the app's event-loop stalls,
-    benchmarks/app_stall.py); frozen objects are still freed by reference count.
-    """
-    gc.freeze()
-
-
-def _parse_times(times: dict[str, str | None]) -> dict[str, datetime]:
-    parsed = {}
-    for symbol, text in times.items():
-        try:
-            parsed[symbol] = datetime.fromisoformat(text)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-    return parsed
-
-
-def _foreign(lock: LockInfo | None) -> bool:
-    """A scan lock held by another process (ours shows while our own scan winds down)."""
-    return lock is not None and (lock.pid, lock.host) != (os.getpid(), socket.gethostname())
-
-
-def _state(text: str) -> ScanState | None:
-    try:
-        return ScanState(text)
-    except ValueError:
-        return None
 
 
 class WheelscanApp(App[None]):
@@ -135,8 +84,6 @@ class WheelscanApp(App[None]):
         Binding("r", "reload", "Reload"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("e", "export", "Export"),
-        Binding("d", "toggle_details", "Details panel", show=False),
-        Binding("escape", "close_panels", "Close", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -144,7 +91,7 @@ class WheelscanApp(App[None]):
 
     def __init__(
         self,
-        settings: ScanSettings | None = None,
+        settings: Settings | None = None,
         *,
         symbols: list[str] | None = None,
         store_dir: Path | None = None,
@@ -160,7 +107,7 @@ class WheelscanApp(App[None]):
         `clock` tells the time for ages, elapsed times and scan stamps.
         """
         super().__init__()
-        self.settings = settings or ScanSettings()
+        self.settings = settings or Settings()
         self.source = self.settings.source
         self.criteria = self.settings.criteria
         self.symbols = symbols
@@ -169,10 +116,10 @@ class WheelscanApp(App[None]):
         self.check_market_hours = check_market
         self.idle_poll_s = idle_poll_s
         self.clock = clock
-        self.main = MainScreen(id="main-screen")
         self.book = ResultsBook()
+        self.main = MainView(self.book, clock, id="view")
         self.filter = ResultsFilter()
-        self.stop_event = threading.Event()
+        self.stop_event = StopEvent()
         self.market_text = Text("market: checking…" if check_market else "market: not checked")
         self.market_text.stylize("dim")
         self.data_time: datetime | None = None
@@ -180,8 +127,10 @@ class WheelscanApp(App[None]):
         self.pending_events: list[ScanEventPosted] = []
         self.flush_timer: Timer | None = None
 
-    def get_default_screen(self) -> Screen[None]:
-        return self.main
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield self.main
+        yield Footer()
 
     def on_mount(self) -> None:
         freeze_start_up_heap()
@@ -205,7 +154,7 @@ class WheelscanApp(App[None]):
             "Export", "Export the visible results to CSV or JSON (e)", self.action_export
         )
         yield SystemCommand(
-            "Details", "Show or hide the detail panel (enter, d)", self.action_toggle_details
+            "Details", "Show or hide the detail panel (enter, d)", self.main.action_toggle_details
         )
 
     # -- thread workers: each runs one blocking call of `background` and posts its answer ----
@@ -221,7 +170,7 @@ class WheelscanApp(App[None]):
         self.post_message(background.read_market())
 
     @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
-    def run_scan(self, stop: threading.Event) -> None:
+    def run_scan(self, stop: StopEvent) -> None:
         self.post_message(
             background.scan_watchlist(
                 self.symbols, self.settings, self.store_dir, self.post_message, stop
@@ -247,8 +196,8 @@ class WheelscanApp(App[None]):
             self.notify(published.warning, title="Store", severity="warning")
         self.data_time = published.published_at
         self.data_stale = published.stale
-        self.book.load(published.results, _parse_times(dict(published.scan_times)))
-        if not self.scan.running and _foreign(status.lock):
+        self.book.load(published.results, parse_times(published.scan_times))
+        if not self.scan.running and held_elsewhere(status.lock):
             self.start_watching(status.lock)
         self.refresh_tree()
         self.refresh_status()
@@ -263,7 +212,7 @@ class WheelscanApp(App[None]):
             self.market_text = market_line(
                 state.is_open, state.next_open, state.next_close, self.clock()
             )
-            if self.source not in GATED_SOURCES:
+            if not parse_source(self.source).live:
                 self.market_text.append(f" ({self.source}: ungated)", style="dim")
         self.refresh_status()
 
@@ -324,35 +273,19 @@ class WheelscanApp(App[None]):
     @while_running
     def follow_watched_scan(self, message: WatchPolled) -> None:
         lock, progress = message.status.lock, message.status.progress
-        if not self.scan.running and _foreign(lock):
+        if not self.scan.running and held_elsewhere(lock):
             self.start_watching(lock)
             return
         if self.scan.mode != "watching":
             return
-        if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
-            self.scan = self.scan.progressed(
-                done=progress.done,
-                total=progress.total,
-                candidates=progress.candidates,
-                errors=len(progress.errors),
-                scan_id=lock.scan_id,
-                started_at=_parse_times({"scan": progress.started}).get("scan"),
-            )
-            results = progress.results
-            scan_times = _parse_times({s: r.get("as_of") for s, r in results.items()})
-            self.refresh_tickers(self.book.overlay(results, scan_times, progress.errors))
-        if lock is None:
-            ours = progress is not None and progress.scan_id == self.scan.scan_id
-            if progress is not None and ours:
-                self.scan = self.scan.ended(_state(progress.state), progress.message)
-                self.notify_outcome(self.scan)
-            else:
-                self.scan = self.scan.ended(None)
-                self.notify("The other process's scan is over.", title="Scan")
-            self.load_results()
+        followed = follow_progress(self.scan, self.book, lock, progress)
+        self.scan = followed.run
+        self.refresh_tickers(followed.changed)
+        if self.scan.running:
+            self.set_timer(WATCH_POLL_S, self.watch_poll_due)
             return
-        self.scan = self.scan.following(lock.scan_id)
-        self.set_timer(WATCH_POLL_S, self.watch_poll_due)
+        self.notify_outcome(self.scan)
+        self.load_results()
 
     @on(ExportWritten)
     @while_running
@@ -392,7 +325,7 @@ class WheelscanApp(App[None]):
         if self.scan.mode == "watching":
             self.notify("Another process is scanning; showing its progress.", title="Scan")
             return
-        self.stop_event = threading.Event()
+        self.stop_event = StopEvent()
         self.scan = self.scan.start_own(f"the watchlist ({self.source})", self.clock())
         self.run_scan(self.stop_event)
 
@@ -424,13 +357,6 @@ class WheelscanApp(App[None]):
 
         self.push_screen(ExportDialog(summary), chosen)
 
-    def action_toggle_details(self) -> None:
-        self.main.toggle_details()
-        self.refresh_details()
-
-    def action_close_panels(self) -> None:
-        self.main.toggle_details(False)
-
     async def action_quit(self) -> None:
         self.stop_event.set()
         self.exit()
@@ -438,7 +364,7 @@ class WheelscanApp(App[None]):
     def on_unmount(self) -> None:
         self.stop_event.set()
 
-    # -- the filter field and the tree ----------------------------------------------------
+    # -- the filter field ---------------------------------------------------------------
 
     @on(Input.Submitted, "#filter")
     @while_running
@@ -448,21 +374,6 @@ class WheelscanApp(App[None]):
         self.refresh_tree()
         self.refresh_status()
 
-    @on(Tree.NodeSelected, "#tree")
-    @while_running
-    def open_details(self, event: Tree.NodeSelected[NodeRef]) -> None:
-        node = event.node
-        if node.data is not None and node.data.contract is None:
-            node.toggle()
-        else:
-            self.main.toggle_details(True)
-        self.refresh_details()
-
-    @on(Tree.NodeHighlighted, "#tree")
-    @while_running
-    def follow_highlight(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
-        self.refresh_details()
-
     # -- drawing: state in, widgets out -------------------------------------------------
 
     def watch_scan(self, old: ScanRun, new: ScanRun) -> None:
@@ -470,44 +381,18 @@ class WheelscanApp(App[None]):
         whose "scanning…" mark came or went."""
         if not self.is_running:
             return
-        now = self.clock()
-        self.main.show_scan(new, now)
-        moved = old.in_flight ^ new.in_flight
-        rows = [row for symbol in sorted(moved) if (row := self.shown_row(symbol)) is not None]
-        if rows:
-            self.main.relabel(rows, RowMarks(new.in_flight, now))
+        self.main.show_scan(new, self.clock())
+        if moved := old.in_flight ^ new.in_flight:
+            self.main.show_marks(sorted(moved), self.filter, self.marks())
 
     def marks(self) -> RowMarks:
         return RowMarks(self.scan.in_flight, self.clock())
 
-    def empty_hint(self) -> str:
-        if not self.book.rows:
-            return "No results yet: press s to scan the watchlist."
-        return f"Nothing matches the filter ({self.filter.describe()}); press / to change it."
-
-    def shown_row(self, symbol: str) -> TickerRow | None:
-        """The ticker as the tree shows it under the filter; None when unknown or hidden."""
-        row = self.book.rows.get(symbol)
-        return self.filter.apply(row) if row is not None else None
-
     def refresh_tree(self) -> None:
-        self.main.show_rows(self.book.visible(self.filter), self.marks(), self.empty_hint())
-        self.refresh_details()
+        self.main.show_book(self.filter, self.marks())
 
     def refresh_tickers(self, symbols: Iterable[str]) -> None:
-        """Some tickers changed: update their nodes alone (dropping those the filter hides)."""
-        shown, hidden = [], []
-        for symbol in symbols:
-            view = self.shown_row(symbol)
-            if view is None:
-                hidden.append(symbol)
-            else:
-                shown.append(view)
-        self.main.update_rows(shown, hidden, self.marks(), self.empty_hint())
-        self.refresh_details()
-
-    def refresh_details(self) -> None:
-        self.main.show_details(self.book.rows, self.clock())
+        self.main.show_tickers(symbols, self.filter, self.marks())
 
     def refresh_status(self) -> None:
         self.main.show_status(
@@ -531,13 +416,5 @@ class WheelscanApp(App[None]):
         self.poll_watched_scan()
 
     def notify_outcome(self, run: ScanRun) -> None:
-        """'Scan succeeded: Scan completed at …', 'Scan cancelled: the previous results stay'."""
-        if run.outcome is None:
-            self.notify(run.message or "The scan is over.", title="Scan")
-            return
-        title = f"Scan {run.outcome.lower()}"
-        message = (
-            "The previous results stay." if run.outcome is ScanState.CANCELLED else run.message
-        )
-        severity = SEVERITIES.get(run.outcome, "information")
-        self.notify(message or title, title=title, severity=severity)  # type: ignore[arg-type]
+        title, message, severity = outcome_notice(run)
+        self.notify(message, title=title, severity=severity)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -74,10 +74,9 @@ def write_export(
     rules: ResultsFilter,
     kind: ExportFormat,
     directory: Path,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Path:
     """Write the export next to the user (blocking: call it off the event loop)."""
-    now = now or datetime.now(UTC)
     stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
     path = directory / f"wheelscan-{stamp}.{kind}"
     counter = 1

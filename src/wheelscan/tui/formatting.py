@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
-from wheelscan.core.models import Criteria
-from wheelscan.tui.model import CandidateData, TickerRow
+from wheelscan.core.models import Criteria, ScanState
+from wheelscan.tui.model import CandidateData, ResultsFilter, TickerRow
+from wheelscan.tui.scan_state import ScanRun
+
+if TYPE_CHECKING:
+    from wheelscan.store import LockInfo
 
 BADGE_STYLES = {"good": "bold green", "high": "yellow", "n/a": "dim"}
 ERROR_STYLE = "bold red"
@@ -85,7 +89,7 @@ def badge_summary(counts: dict[str, int]) -> Text:
     return text
 
 
-def ticker_label(row: TickerRow, scanning: bool = False) -> Text:
+def ticker_label(row: TickerRow, *, scanning: bool, now: datetime) -> Text:
     """A ticker node: symbol, price, candidate count, best return, badges, scan time, error."""
     text = Text()
     text.append(row.symbol.ljust(7), style="bold")
@@ -103,7 +107,7 @@ def ticker_label(row: TickerRow, scanning: bool = False) -> Text:
         text.append_text(summary)
         text.append(" " * max(1, 22 - len(summary.plain)))
     if row.scanned_at is not None:
-        text.append(clock(row.scanned_at), style="dim")
+        text.append(wall_time(row.scanned_at, now), style="dim")
     if scanning:
         text.append("  scanning…", style="italic magenta")
     if row.error:
@@ -111,10 +115,10 @@ def ticker_label(row: TickerRow, scanning: bool = False) -> Text:
     return text
 
 
-def clock(moment: datetime) -> str:
-    """Local wall-clock time, with the date when it is not today."""
+def wall_time(moment: datetime, now: datetime) -> str:
+    """Local wall-clock time, with the date when it is not the day of `now`."""
     local = moment.astimezone()
-    if local.date() == datetime.now().astimezone().date():
+    if local.date() == now.astimezone().date():
         return local.strftime("%H:%M")
     return local.strftime("%b %d %H:%M")
 
@@ -126,10 +130,10 @@ def duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def age(moment: datetime | None, now: datetime | None = None) -> str:
+def age(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "none yet"
-    delta = (now or datetime.now(UTC)) - moment
+    delta = now - moment
     if delta < timedelta(minutes=1):
         return "just now"
     if delta < timedelta(hours=1):
@@ -139,7 +143,9 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{delta.days} days old"
 
 
-def market_line(is_open: bool, next_open: datetime, next_close: datetime | None) -> Text:
+def market_line(
+    is_open: bool, next_open: datetime, next_close: datetime | None, now: datetime
+) -> Text:
     """'NYSE open until 16:00 EST' or 'NYSE closed · opens Mon 09:30 EST', in New York time."""
     from wheelscan.market import NEW_YORK
 
@@ -147,12 +153,52 @@ def market_line(is_open: bool, next_open: datetime, next_close: datetime | None)
         close = next_close.astimezone(NEW_YORK)
         return Text(f"NYSE open until {close:%H:%M %Z}", style="green")
     opens = next_open.astimezone(NEW_YORK)
-    when = (
-        f"{opens:%a %H:%M %Z}"
-        if opens - datetime.now(UTC) < timedelta(days=6)
-        else f"{opens:%b %d %H:%M %Z}"
-    )
+    when = f"{opens:%a %H:%M %Z}" if opens - now < timedelta(days=6) else f"{opens:%b %d %H:%M %Z}"
     return Text(f"NYSE closed · opens {when}", style="yellow")
+
+
+def scan_counters(run: ScanRun, now: datetime) -> Text:
+    """'12/40 tickers  31 candidates  0 errors  elapsed 0:07  ETA 0:16'."""
+    text = Text()
+    text.append(f"{run.done}/{run.total} tickers", style="bold")
+    text.append(f"  {run.candidates} candidates")
+    text.append(f"  {run.errors} errors", style="bold red" if run.errors else "")
+    text.append(f"  elapsed {duration(run.elapsed_s(now))}")
+    eta = run.eta_s(now)
+    if eta is not None:
+        text.append(f"  ETA {duration(eta)}")
+    elif run.total and run.done >= run.total:
+        text.append("  finishing…")
+    return text
+
+
+def empty_hint(has_rows: bool, rules: ResultsFilter) -> str:
+    """What the empty tree says: nothing scanned yet, or nothing passes the filter."""
+    if not has_rows:
+        return "No results yet: press s to scan the watchlist."
+    return f"Nothing matches the filter ({rules.describe()}); press / to change it."
+
+
+def outcome_notice(run: ScanRun) -> tuple[str, str, str]:
+    """(title, message, severity) of the toast when a scan ends: 'Scan succeeded' with the
+    scan's message, 'Scan cancelled: The previous results stay.', 'Scan failed' (error)."""
+    if run.outcome is None:
+        return "Scan", run.message, "information"
+    title = f"Scan {run.outcome.lower()}"
+    if run.outcome is ScanState.CANCELLED:
+        return title, "The previous results stay.", "warning"
+    severity = {ScanState.FAILED: "error", ScanState.SKIPPED: "warning"}.get(
+        run.outcome, "information"
+    )
+    return title, run.message or title, severity
+
+
+def holder_subject(lock: LockInfo | None) -> str:
+    """Whose scan the app is watching: 'a watchlist scan by pid 12 on box (stale: …)'."""
+    if lock is None:
+        return "another process's scan"
+    stale = f" (stale: {lock.stale_reason})" if lock.stale else ""
+    return f"a {lock.kind or 'watchlist'} scan by pid {lock.pid} on {lock.host}{stale}"
 
 
 def criteria_summary(criteria: Criteria) -> str:
@@ -205,7 +251,7 @@ def candidate_details(symbol: str, row: TickerRow | None, candidate: CandidateDa
     return table
 
 
-def ticker_details(row: TickerRow) -> Table:
+def ticker_details(row: TickerRow, now: datetime) -> Table:
     """The detail panel for a ticker node: its quote, rejections and error."""
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
@@ -221,7 +267,7 @@ def ticker_details(row: TickerRow) -> Table:
             if count:
                 table.add_row(f"rejected: {reason}", str(count))
     if row.scanned_at:
-        table.add_row("scanned", clock(row.scanned_at))
+        table.add_row("scanned", wall_time(row.scanned_at, now))
     if row.error:
         table.add_row("error", Text(row.error, style=ERROR_STYLE))
     return table

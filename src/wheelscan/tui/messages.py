@@ -1,33 +1,40 @@
 """Messages that worker threads post to the app; the app's handlers own all state.
 
 Workers never touch a widget: they read the store or run a scan, and post one of
-these (`post_message` is thread-safe). Handlers run on the event loop.
+these (`post_message` is thread-safe). Handlers run on the event loop. The store's
+and the market's types are named for the type checker only, so importing this
+module loads neither diskcache nor the exchange calendar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from wheelscan.core.models import ScanEvent, TickerFinished
+from wheelscan.core.models import ScanEvent, ScanState, TickerFinished
+from wheelscan.tui.model import Result
+
+if TYPE_CHECKING:
+    from wheelscan.market import MarketState
+    from wheelscan.store import LockInfo, PublishedResults, StoreStatus
 
 
 @dataclass
 class ResultsLoaded(Message):
-    """The published results, read from the store (a `store.PublishedResults`)."""
+    """The published results and the store's status (is someone scanning?), read together."""
 
-    published: Any
-    status: Any
+    published: PublishedResults
+    status: StoreStatus
 
 
 @dataclass
 class MarketChecked(Message):
-    """NYSE's state (`market.MarketState`), or the reason it could not be told."""
+    """NYSE's state, or (state None) the reason it could not be told."""
 
-    state: Any
+    state: MarketState | None
     error: str | None = None
 
 
@@ -41,7 +48,7 @@ class ScanEventPosted(Message):
     """
 
     event: ScanEvent
-    result: dict[str, Any] = field(init=False, default_factory=dict)
+    result: Result = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -51,16 +58,17 @@ class ScanEventPosted(Message):
 
 @dataclass
 class ScanRefused(Message):
-    """The app's scan could not take the lock: another process is scanning."""
+    """The app's scan could not take the lock: another process (`holder`) is scanning."""
 
-    holder: Any
+    holder: LockInfo | None
 
 
 @dataclass
 class ScanEnded(Message):
-    """The app's own scan is over (the lifecycle's outcome)."""
+    """The app's own scan is over: its final state and the lifecycle's one-line message."""
 
-    outcome: Any
+    state: ScanState
+    message: str
 
 
 @dataclass
@@ -72,12 +80,14 @@ class ScanCrashed(Message):
 
 @dataclass
 class WatchPolled(Message):
-    """One poll of another process's scan: the store's status (lock, progress)."""
+    """One poll of the store's status (lock, progress), to find or follow another's scan."""
 
-    status: Any
+    status: StoreStatus
 
 
 @dataclass
 class ExportWritten(Message):
+    """Where the export went, or (path None) why it could not be written."""
+
     path: Path | None
     error: str | None = None

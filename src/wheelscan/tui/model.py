@@ -8,6 +8,7 @@ A ticker's `result` is the SPEC 7 `results[TICKER]` object, exactly as the store
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,22 @@ Result = dict[str, Any]
 CandidateData = dict[str, Any]
 
 _RETURN_FILTER = re.compile(r"^\s*(?:>=?|≥)?\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+
+
+def parse_times(texts: Mapping[str, str | None]) -> dict[str, datetime]:
+    """{symbol: ISO time} as datetimes; a missing or unreadable time is left out."""
+    parsed = {}
+    for symbol, text in texts.items():
+        try:
+            parsed[symbol] = datetime.fromisoformat(text)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return parsed
+
+
+def result_times(results: Mapping[str, Result]) -> dict[str, datetime]:
+    """When each result's quote was taken (its `as_of`)."""
+    return parse_times({s: r.get("as_of") for s, r in results.items() if isinstance(r, dict)})
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,11 @@ class ResultsBook:
         row = replace(self.rows.get(symbol, TickerRow(symbol)), error=reason)
         self.rows[symbol] = row
         return row
+
+    def shown(self, symbol: str, rules: ResultsFilter) -> TickerRow | None:
+        """The ticker as it shows under `rules`; None when unknown or hidden."""
+        row = self.rows.get(symbol)
+        return rules.apply(row) if row is not None else None
 
     def visible(self, rules: ResultsFilter) -> list[TickerRow]:
         shown = (rules.apply(row) for _, row in sorted(self.rows.items()))

@@ -7,6 +7,7 @@ and they render it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -23,11 +24,12 @@ from wheelscan.tui.formatting import (
     candidate_details,
     candidate_header,
     candidate_label,
-    duration,
+    scan_counters,
     ticker_details,
     ticker_label,
 )
 from wheelscan.tui.model import CandidateData, TickerRow
+from wheelscan.tui.scan_state import ScanRun
 
 
 @dataclass(frozen=True)
@@ -73,32 +75,14 @@ class ScanProgress(Vertical):
             yield ProgressBar(total=None, show_eta=False, id="scan-bar")
             yield Label(id="scan-counters")
 
-    def show(
-        self,
-        title: str,
-        done: int,
-        total: int,
-        candidates: int,
-        errors: int,
-        elapsed_s: float,
-    ) -> None:
-        if title != self.shown_title:
-            self.shown_title = title
-            self.query_one("#scan-title", Label).update(Text(title, style="bold"))
+    def show(self, run: ScanRun, now: datetime) -> None:
+        if run.title != self.shown_title:
+            self.shown_title = run.title
+            self.query_one("#scan-title", Label).update(Text(run.title, style="bold"))
         bar = self.query_one(ProgressBar)
-        bar.update(total=total or None, progress=done)
-        counters = Text()
-        counters.append(f"{done}/{total} tickers", style="bold")
-        counters.append(f"  {candidates} candidates")
-        counters.append(f"  {errors} errors", style="bold red" if errors else "")
-        counters.append(f"  elapsed {duration(elapsed_s)}")
-        if 0 < done < total:
-            eta = elapsed_s / done * (total - done)
-            counters.append(f"  ETA {duration(eta)}")
-        elif total and done >= total:
-            counters.append("  finishing…")
+        bar.update(total=run.total or None, progress=run.done)
         # The counters fill the rest of their line (app.tcss): no layout pass for new figures.
-        self.query_one("#scan-counters", Label).update(counters, layout=False)
+        self.query_one("#scan-counters", Label).update(scan_counters(run, now), layout=False)
 
 
 class ColumnHeader(Static):
@@ -106,6 +90,18 @@ class ColumnHeader(Static):
 
     def on_mount(self) -> None:
         self.update(candidate_header())
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """What a ticker's label shows besides its row: whether the scan is fetching it now,
+    and the moment its scan time is read against (today's times show without a date)."""
+
+    in_flight: frozenset[str]
+    now: datetime
+
+    def label(self, row: TickerRow) -> Text:
+        return ticker_label(row, scanning=row.symbol in self.in_flight, now=self.now)
 
 
 class ResultsTree(Tree[NodeRef]):
@@ -127,7 +123,6 @@ class ResultsTree(Tree[NodeRef]):
         self.show_root = False
         self.auto_expand = False
         self.expanded_symbols: set[str] = set()
-        self.scanning: set[str] = set()
 
     def get_label_width(self, node: TreeNode[NodeRef]) -> int:
         """The label's width without rendering it (Textual's default renders every label
@@ -141,16 +136,18 @@ class ResultsTree(Tree[NodeRef]):
     def _ticker_nodes(self) -> dict[str, TreeNode[NodeRef]]:
         return {node.data.symbol: node for node in self.root.children if node.data is not None}
 
-    def show_rows(self, rows: list[TickerRow]) -> None:
+    def show_rows(self, rows: list[TickerRow], marks: RowMarks) -> None:
         """Show exactly `rows` (in order), updating nodes in place where they exist."""
         wanted = {row.symbol for row in rows}
         nodes = self._ticker_nodes()
-        self.update_rows(rows, [symbol for symbol in nodes if symbol not in wanted], nodes)
+        hidden = [symbol for symbol in nodes if symbol not in wanted]
+        self.update_rows(rows, hidden, marks, nodes)
 
     def update_rows(
         self,
         rows: list[TickerRow],
         hidden: list[str],
+        marks: RowMarks,
         nodes: dict[str, TreeNode[NodeRef]] | None = None,
     ) -> None:
         """Add or update the nodes of `rows` and remove those of `hidden`; the rest stay."""
@@ -160,13 +157,15 @@ class ResultsTree(Tree[NodeRef]):
             if node is not None:
                 node.remove()
         for row in rows:
-            self._show_row(row, nodes)
+            self._show_row(row, nodes, marks)
         if self.cursor_node is None and self.root.children:
             self.move_cursor(self.root.children[0])
 
-    def _show_row(self, row: TickerRow, nodes: dict[str, TreeNode[NodeRef]]) -> None:
+    def _show_row(
+        self, row: TickerRow, nodes: dict[str, TreeNode[NodeRef]], marks: RowMarks
+    ) -> None:
         """Add or update one ticker's node, keeping the tickers in alphabetical order."""
-        label = ticker_label(row, scanning=row.symbol in self.scanning)
+        label = marks.label(row)
         node = nodes.get(row.symbol)
         if node is None:
             after = [s for s in nodes if s > row.symbol]
@@ -195,19 +194,12 @@ class ResultsTree(Tree[NodeRef]):
                 self.move_cursor(leaf)
         node.allow_expand = bool(candidates)
 
-    def relabel(self, rows: list[TickerRow]) -> None:
+    def relabel(self, rows: list[TickerRow], marks: RowMarks) -> None:
         """Redo the ticker labels of `rows` alone (their candidates have not changed)."""
         nodes = self._ticker_nodes()
         for row in rows:
             if row.symbol in nodes:
-                _relabel(nodes[row.symbol], ticker_label(row, scanning=row.symbol in self.scanning))
-
-    def clear_scanning(self, rows: dict[str, TickerRow]) -> None:
-        symbols, self.scanning = self.scanning, set()
-        nodes = self._ticker_nodes()
-        for symbol in symbols:
-            if symbol in nodes and symbol in rows:
-                _relabel(nodes[symbol], ticker_label(rows[symbol]))
+                _relabel(nodes[row.symbol], marks.label(row))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         if event.node.data is not None and event.node.data.contract is None:
@@ -227,15 +219,15 @@ def _relabel(node: TreeNode[NodeRef], label: Text) -> None:
 class DetailPanel(Static):
     """Everything about the highlighted contract (or ticker)."""
 
-    def show(self, ref: NodeRef | None, row: TickerRow | None) -> None:
-        self.update(self.render_details(ref, row))
+    def show(self, ref: NodeRef | None, row: TickerRow | None, now: datetime) -> None:
+        self.update(self.render_details(ref, row, now))
 
     @staticmethod
-    def render_details(ref: NodeRef | None, row: TickerRow | None) -> RenderableType:
+    def render_details(ref: NodeRef | None, row: TickerRow | None, now: datetime) -> RenderableType:
         if ref is None or row is None:
             return Text("Highlight a contract to see its figures.", style="dim")
         if ref.contract is None:
-            return ticker_details(row)
+            return ticker_details(row, now)
         for candidate in row.candidates:
             if candidate["contract"] == ref.contract:
                 return candidate_details(row.symbol, row, candidate)

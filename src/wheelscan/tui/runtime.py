@@ -1,0 +1,62 @@
+"""How the app lives in its process: one GC freeze at start-up, a guard for shut-down.
+
+While the app shuts down, timers that were due and messages posted by its
+threads are still handled after its widgets are gone; `while_running` makes such
+a late call a no-op instead of a `NoMatches` crash on the way out.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+from textual.app import App
+from textual.dom import DOMNode
+
+if TYPE_CHECKING:
+    from wheelscan.store import LockInfo
+
+_P = ParamSpec("_P")
+_N = TypeVar("_N", bound=DOMNode)
+
+
+def app_running(node: DOMNode) -> bool:
+    """Whether the app `node` belongs to still runs (False from the start of its shut-down)."""
+    try:
+        app = node if isinstance(node, App) else node.app
+    except RuntimeError:  # Textual's NoActiveAppError: called outside any app's context
+        return False
+    return app.is_running
+
+
+def while_running(
+    handler: Callable[Concatenate[_N, _P], None],
+) -> Callable[Concatenate[_N, _P], None]:
+    """Run a handler or timer callback of the app or its widgets only while the app runs."""
+
+    @functools.wraps(handler)
+    def guarded(node: _N, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        if app_running(node):
+            handler(node, *args, **kwargs)
+
+    return guarded
+
+
+@functools.cache
+def freeze_start_up_heap() -> None:
+    """Take everything alive at start-up out of the cyclic GC's walk, once per process.
+
+    Textual, Rich and the app leave many long-lived objects that every full
+    collection would walk again with the GIL held (the app's event-loop stalls,
+    benchmarks/app_stall.py); frozen objects are still freed by reference count.
+    """
+    gc.freeze()
+
+
+def held_elsewhere(lock: LockInfo | None) -> bool:
+    """A scan lock held by another process (ours shows while our own scan winds down)."""
+    return lock is not None and (lock.pid, lock.host) != (os.getpid(), socket.gethostname())
