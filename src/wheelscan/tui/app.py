@@ -35,8 +35,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from wheelscan.config import Settings
-from wheelscan.core.sources import parse_source
-from wheelscan.market import Clock, system_clock
+from wheelscan.market import GATED_SOURCES, Clock, system_clock
 from wheelscan.scan.stop import StopEvent
 from wheelscan.tui import background
 from wheelscan.tui.export import ExportFormat
@@ -212,7 +211,7 @@ class WheelscanApp(App[None]):
             self.market_text = market_line(
                 state.is_open, state.next_open, state.next_close, self.clock()
             )
-            if not parse_source(self.source).live:
+            if self.source not in GATED_SOURCES:
                 self.market_text.append(f" ({self.source}: ungated)", style="dim")
         self.refresh_status()
 
