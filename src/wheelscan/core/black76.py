@@ -24,7 +24,8 @@ from scipy.special import ndtr
 MIN_SIGMA = 0.01
 MAX_SIGMA = 5.0
 PRICE_TOLERANCE = 1e-9
-RELATIVE_PRECISION = 1e-13
+SOLVE_PRECISION = 1e-12
+SIGMA_PRECISION = 1e-12
 MAX_ITERATIONS = 100
 
 Kind = Literal["put", "call"]
@@ -131,11 +132,14 @@ def implied_vol(
             target = np.where(k > f, target - (k - f), target)
         swap = k < f
         f, k = np.where(swap, k, f), np.where(swap, f, k)
-        # Converged at `tolerance` after discounting (e^(−rT) times the undiscounted error),
-        # or sooner at RELATIVE_PRECISION·max(F, K): the price of a σ good to ~1e-10, well above
-        # the float noise of F·N(d1) − K·N(d2).
-        price_tolerance = np.minimum(tolerance * growth[rows], RELATIVE_PRECISION * k)
-        solved = _solve(target, f, k, sqrt_t, price_tolerance)
+        # `tolerance` after discounting is e^(rT)·tolerance before: the slack allowed just
+        # outside the σ range. Inside it the solver goes on to a price good to
+        # SOLVE_PRECISION of the premium (or of max(F, K) for a large one), so σ agrees
+        # with any other exact solver, yet stays well above the float noise of
+        # F·N(d1) − K·N(d2).
+        at_ends = tolerance * growth[rows]
+        precision = np.minimum(at_ends, SOLVE_PRECISION * np.minimum(k, target))
+        solved = _solve(target, f, k, sqrt_t, at_ends, precision)
     sigma[rows] = solved
     return sigma.reshape(shape)
 
@@ -145,7 +149,8 @@ def _solve(
     forward: FloatArray,
     strike: FloatArray,
     sqrt_t: FloatArray,
-    tolerance: FloatArray,
+    at_ends: FloatArray,
+    precision: FloatArray,
 ) -> FloatArray:
     """Safeguarded Newton for out-of-the-money calls (strike ≥ forward), undiscounted.
 
@@ -163,11 +168,11 @@ def _solve(
     price_high, _ = _undiscounted_otm_call(forward, strike, sqrt_t, np.full(count, MAX_SIGMA))
     # Strictly above the intrinsic value: at or below it no σ > 0 prices the premium.
     positive = target > 0
-    at_low = positive & (np.abs(price_low - target) < tolerance)
-    at_high = positive & ~at_low & (np.abs(price_high - target) < tolerance)
+    at_low = positive & (target <= price_low) & (price_low - target < at_ends)
+    at_high = ~at_low & (target >= price_high) & (target - price_high < at_ends)
     result[at_low] = MIN_SIGMA
     result[at_high] = MAX_SIGMA
-    inside = positive & (price_low < target) & (target < price_high) & ~at_low & ~at_high
+    inside = positive & (price_low < target) & (target < price_high)
     rows = np.flatnonzero(inside)
     target, forward, strike, sqrt_t = (a[rows] for a in (target, forward, strike, sqrt_t))
     inflection = np.sqrt(2.0 * np.abs(np.log(forward / strike))) / sqrt_t
@@ -182,7 +187,8 @@ def _solve(
         "forward": forward,
         "strike": strike,
         "sqrt_t": sqrt_t,
-        "tolerance": tolerance[rows],
+        "precision": precision[rows],
+        "at_ends": at_ends[rows],
         "on_log": on_log,
         "sigma": np.clip(start, MIN_SIGMA, MAX_SIGMA),
         "low": np.full(rows.size, MIN_SIGMA),
@@ -206,12 +212,16 @@ def _solve(
         use_newton = (newton > low) & (newton < high) & (np.abs(step) <= 0.5 * state["last_step"])
         next_sigma = state["sigma"] = np.where(use_newton, newton, (low + high) / 2.0)
         state["last_step"] = np.abs(next_sigma - sigma)
-        # Done: priced to tolerance, or the bracket has shrunk to the last representable σ.
-        converged = np.abs(error) < state["tolerance"]
-        stuck = ~converged & ((next_sigma == sigma) | (high - low <= 4e-16 * high))
-        result[rows[converged]] = sigma[converged]
-        result[rows[stuck]] = next_sigma[stuck]
-        going = ~(converged | stuck)
+        # Done when priced to the precision; or when Newton moves σ by less than
+        # SIGMA_PRECISION at a price within tolerance (a premium so small that its float
+        # noise is above the precision); or when the bracket is down to one float.
+        priced = np.abs(error) < state["precision"]
+        settled = ~priced & use_newton & (np.abs(step) < SIGMA_PRECISION)
+        settled &= np.abs(error) < state["at_ends"]
+        stuck = ~(priced | settled) & ((next_sigma == sigma) | (high - low <= 4e-16 * high))
+        result[rows[priced]] = sigma[priced]
+        result[rows[settled | stuck]] = next_sigma[settled | stuck]
+        going = ~(priced | settled | stuck)
         if not going.all():
             rows = rows[going]
             state = {name: values[going] for name, values in state.items()}
