@@ -261,9 +261,13 @@ class _LockedScan:
                 on_event(event)
 
         engine = ScanEngine(
-            source, settings, symbols, intrinsic_values=intrinsic_values, on_event=relay,
+            source,
+            settings,
+            symbols,
+            intrinsic_values=intrinsic_values,
+            on_event=relay,
             stop=self.stop,
-        )  # fmt: skip
+        )
         interrupted: BaseException | None = None
         report: ScanReport | None = None
         broke = ""
@@ -280,7 +284,7 @@ class _LockedScan:
         state, message = _verdict(report, broke, keeper.lost_lock, interrupted is not None)
         results = report_results(report) if report else dict(progress.results)
         published = False
-        if state is ScanState.SUCCEEDED and self.kind is ScanKind.WATCHLIST:
+        if report and state is ScanState.SUCCEEDED and self.kind is ScanKind.WATCHLIST:
             state, message, published = self._publish(report, results, message)
         scan = self._scan_object(report, state, len(symbols), progress)
         self._finish(keeper, scan, results, state, message)
@@ -325,9 +329,8 @@ class _LockedScan:
         )
 
     def _publish(
-        self, report: ScanReport | None, results: dict[str, Any], message: str
+        self, report: ScanReport, results: dict[str, Any], message: str
     ) -> tuple[ScanState, str, bool]:
-        assert report is not None, "only an engine report can succeed"
         scan = report_scan_object(report, self.handle.scan_id, self.kind, ScanState.SUCCEEDED)
         line = f"Scan completed at {format_time(report.finished_at)}: " + message.split(": ", 1)[-1]
         try:
