@@ -89,7 +89,7 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         await pilot.press("s")
         deadline = started + timeout_s
         tree = app.query_one(ResultsTree)
-        while (app.mode == "scanning" or len(tree.root.children) < tickers) and (
+        while (app.scan.mode == "scanning" or len(tree.root.children) < tickers) and (
             time.perf_counter() < deadline
         ):
             await asyncio.sleep(0.05)
@@ -97,7 +97,7 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         timer.stop()
         await app.workers.wait_for_complete()
         nodes = len(tree.root.children)
-        outcome = str(app.last_outcome.state) if app.last_outcome else "none"
+        outcome = str(app.scan.outcome) if app.scan.outcome else "none"
     return {
         "scan in the app, wall time (s)": scan_s,
         "ticker nodes in the tree at the end": nodes,

@@ -10,13 +10,11 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
-from textual.pilot import Pilot
 
+from tui_screen import wait_until
 from wheelscan.config import Settings
 from wheelscan.core.models import ScanKind, ScanState
 from wheelscan.scan.job import run_scan
@@ -46,14 +44,6 @@ def make_app(tmp_path: Path, symbols: list[str] = SCANNED, concurrency: int = 8)
         check_market=False,
         idle_poll_s=None,
     )
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
 def ticker_nodes(app: WheelscanApp) -> dict[str, object]:
@@ -407,44 +397,3 @@ def widget_state(widget: DetailPanel) -> tuple[NodeRef, object]:
     app = widget.app
     ref = app.query_one(ResultsTree).cursor_node.data
     return ref, app.book.rows[ref.symbol]
-
-
-def screen_lines(svg: str, width: int = SIZE[0], height: int = SIZE[1]) -> list[str]:
-    """The text of an exported SVG screenshot, one string per terminal line.
-
-    Each text run carries its line (clip-path `…-line-N`) and its x; dividing x by
-    the cell width (textLength / characters of the run) gives its column.
-    """
-    lines = [[" "] * width for _ in range(height)]
-    for element in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
-        line = re.search(r"-line-(\d+)\)", element.get("clip-path", ""))
-        text = "".join(element.itertext()).replace("\xa0", " ")
-        if line is None or not text:
-            continue
-        cell = float(element.get("textLength", 0)) / len(text)
-        column = round(float(element.get("x", 0)) / cell) if cell else 0
-        row = lines[int(line.group(1))]
-        row[column : column + len(text)] = list(text)
-    return ["".join(row)[:width] for row in lines]
-
-
-async def test_main_screen_layout(tmp_path: Path) -> None:
-    """A structural snapshot: title, status line, column header, one line per ticker, footer."""
-    await seed_store()
-    app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
-        await wait_until(pilot, lambda: "q Quit" in screen_lines(app.export_screenshot())[-1])
-        lines = screen_lines(app.export_screenshot())
-    assert len(lines) == SIZE[1]
-    assert "wheelscan" in lines[0] and "source: demo" in lines[0]
-    assert lines[1].startswith(" market: not checked │")
-    assert re.search(r"results: just now │ DTE 1–28 · ≥30%/yr · \|Δ\|≤0.2 · r 4%", lines[1])
-    assert re.match(
-        r"\s+expiry\s+DTE\s+strike\s+bid\s+delta\s+ann\.%\s+OTM%\s+OI\s+badge", lines[2]
-    )
-    for line, symbol in zip(lines[3:6], SEEDED, strict=True):
-        assert re.match(rf"▶ {symbol}\s+\$[\d,]+\.\d\d\s+\d+ puts?\s+best\s+\d+\.\d%", line)
-    assert all(not line.strip() for line in lines[6:-1])
-    for key in ("s Scan", "c Cancel", "r Reload", "/ Filter", "e Export", "q Quit"):
-        assert key in lines[-1]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from wheelscan.cli.params import SourceOption
 
+if TYPE_CHECKING:
+    from wheelscan.tui.app import WheelscanApp
 
-def launch_tui(source: str | None) -> None:
-    """Check config and source (one-line error, exit 2), then run the app until the user quits.
+
+def build_app(source: str | None) -> WheelscanApp:
+    """Check config and source (one-line error, exit 2), then make the app.
 
     Criteria, source and TTLs come from config.toml (the command line wins);
     the watchlist is re-read at each scan, so edits made meanwhile count.
@@ -21,7 +26,12 @@ def launch_tui(source: str | None) -> None:
     check_source(parse_source(settings.source))
     from wheelscan.tui.app import WheelscanApp  # the app's stack, once the input is good
 
-    WheelscanApp(settings).run()
+    return WheelscanApp(settings)
+
+
+def launch_tui(source: str | None) -> None:
+    """Run the app until the user quits."""
+    build_app(source).run()
 
 
 def tui(source: SourceOption = None) -> None:

@@ -161,7 +161,7 @@ class WheelscanApp(App[None]):
     @work(thread=True, group="store", exclusive=True, exit_on_error=False)
     def load_results(self) -> None:
         self.post_message(
-            background.read_results(self.store_dir, self.settings.results_ttl_minutes)
+            background.read_results(self.store_dir, self.settings.results_ttl_minutes, self.clock)
         )
 
     @work(thread=True, group="market", exclusive=True, exit_on_error=False)
@@ -172,13 +172,13 @@ class WheelscanApp(App[None]):
     def run_scan(self, stop: StopEvent) -> None:
         self.post_message(
             background.scan_watchlist(
-                self.symbols, self.settings, self.store_dir, self.post_message, stop
+                self.symbols, self.settings, self.store_dir, self.clock, self.post_message, stop
             )
         )
 
     @work(thread=True, group="watch", exclusive=True, exit_on_error=False)
     def poll_watched_scan(self) -> None:
-        self.post_message(background.read_status(self.store_dir))
+        self.post_message(background.read_status(self.store_dir, self.clock))
 
     @work(thread=True, group="export", exit_on_error=False)
     def write_export_file(self, kind: ExportFormat, rows: list[TickerRow]) -> None:

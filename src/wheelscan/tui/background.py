@@ -29,19 +29,21 @@ from wheelscan.tui.model import ResultsFilter, TickerRow
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
+    from wheelscan.market import Clock
     from wheelscan.scan.stop import StopEvent
     from wheelscan.store import Store
 
 
-def _store(directory: Path | None) -> Store:
+def _store(directory: Path | None, clock: Clock) -> Store:
+    """The store at `directory` (None: the user's), telling time by the app's clock."""
     from wheelscan.store import Store
 
-    return Store(directory)
+    return Store(directory, clock=lambda: clock().timestamp())
 
 
-def read_results(directory: Path | None, ttl_minutes: float) -> ResultsLoaded:
+def read_results(directory: Path | None, ttl_minutes: float, clock: Clock) -> ResultsLoaded:
     """The published results and the status (lock, progress), from one store opening."""
-    store = _store(directory)
+    store = _store(directory, clock)
     try:
         published = store.read_results(ttl_minutes)
         status = store.read_status()
@@ -50,8 +52,8 @@ def read_results(directory: Path | None, ttl_minutes: float) -> ResultsLoaded:
     return ResultsLoaded(published, status)
 
 
-def read_status(directory: Path | None) -> WatchPolled:
-    store = _store(directory)
+def read_status(directory: Path | None, clock: Clock) -> WatchPolled:
+    store = _store(directory, clock)
     try:
         return WatchPolled(store.read_status())
     finally:
@@ -71,6 +73,7 @@ def scan_watchlist(
     symbols: list[str] | None,
     settings: Settings,
     directory: Path | None,
+    clock: Clock,
     post: Callable[[ScanEventPosted], object],
     stop: StopEvent,
 ) -> ScanEnded | ScanRefused | ScanCrashed:
@@ -96,7 +99,7 @@ def scan_watchlist(
             intrinsic_values=intrinsic_values,
             on_event=lambda event: post(ScanEventPosted(event)),
             stop=stop,
-            store=_store(directory),
+            store=_store(directory, clock),
         )
     except Exception as error:
         return ScanCrashed(f"{type(error).__name__}: {error}")

@@ -1,0 +1,165 @@
+"""Screen snapshots of the app at 100×30: main screen, a scan in progress, details, export.
+
+Everything on screen is fixed: the published results come from
+tests/snapshots/published.json, written through the real store at a fixed time;
+the app tells time by the same fixed clock, local time is UTC, the market check
+is off. The scan in progress is another process's (a child holding the scan lock
+and a progress record), the way the app follows every scan it does not run
+itself. See tests/tui_screen.py for how to regenerate the goldens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui_screen import SNAPSHOTS, assert_matches_golden, settled_screen, wait_until
+from wheelscan.config import Settings
+from wheelscan.store import Store
+from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.widgets import DetailPanel, ExportDialog, ResultsTree
+
+SIZE = (100, 30)
+NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
+PUBLISHED_AT = NOW - timedelta(minutes=5)
+DOCUMENT: dict[str, Any] = json.loads((SNAPSHOTS / "published.json").read_text())
+SYMBOLS = sorted(DOCUMENT["results"])
+
+
+@pytest.fixture(autouse=True)
+def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Scan times show in local time: make that UTC for the test's length."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def publish(document: dict[str, Any], at: datetime) -> None:
+    """Publish `document` as a watchlist scan would, through the store, at time `at`."""
+    store = Store(clock=at.timestamp)
+    handle = store.acquire_lock("snapshot-seed", "watchlist", source="demo")
+    assert handle is not None
+    assert store.publish(handle, document, "Scan completed (snapshot seed)")
+    assert store.release_lock(handle)
+    store.close()
+
+
+def make_app(tmp_path: Path) -> WheelscanApp:
+    return WheelscanApp(
+        Settings(source="demo"),
+        symbols=SYMBOLS,
+        export_dir=tmp_path,
+        check_market=False,
+        idle_poll_s=None,
+        clock=lambda: NOW,
+    )
+
+
+def tickers_shown(app: WheelscanApp) -> list[str]:
+    return [node.data.symbol for node in app.query_one(ResultsTree).root.children]
+
+
+async def test_main_screen(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("main", lines)
+
+
+async def test_details_of_a_contract(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        await pilot.press("enter", "down", "enter")
+        await wait_until(pilot, lambda: app.query_one(DetailPanel).display)
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("details", lines)
+
+
+async def test_export_dialog(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        await pilot.press("slash", "k", "enter", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        lines = await settled_screen(pilot, app)
+        await pilot.press("escape")
+    assert_matches_golden("export", lines)
+
+
+HOLD_A_SCAN = """
+import json, sys
+from wheelscan.store import Store
+store = Store(clock=lambda: float(sys.argv[1]))
+handle = store.acquire_lock("watched-scan", "watchlist", source="demo")
+assert handle is not None and store.write_progress(handle, json.loads(sys.stdin.readline()))
+print("scanning", flush=True)
+sys.stdin.readline()
+store.release_lock(handle)
+"""
+
+
+def progress_record() -> dict[str, Any]:
+    """Three of the four tickers done: two with results, one failed; SPY in flight."""
+    results = {s: DOCUMENT["results"][s] for s in ("AAPL", "KO")}
+    return {
+        "scan_id": "watched-scan",
+        "kind": "watchlist",
+        "source": "demo",
+        "state": "RUNNING",
+        "done": 3,
+        "total": 4,
+        "current": "SPY",
+        "candidates": sum(len(r["candidates"]) for r in results.values()),
+        "errors": {"MSFT": "HTTP 429 Too Many Requests"},
+        "started": (NOW - timedelta(seconds=42)).isoformat(),
+        "updated": NOW.isoformat(),
+        "results": results,
+        "scan": None,
+        "message": "",
+    }
+
+
+def without_process(lines: list[str]) -> list[str]:
+    """The holder's pid and host name change from run to run."""
+    return [re.sub(r"pid \d+ on \S+", "pid PID on HOST", line) for line in lines]
+
+
+async def test_a_scan_in_progress(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_SCAN, str(NOW.timestamp())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        holder.stdin.write(json.dumps(progress_record()) + "\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "scanning"
+        app = make_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.scan.mode == "watching" and app.scan.done == 3)
+            await wait_until(pilot, lambda: app.book.rows["MSFT"].error is not None)
+            lines = await settled_screen(pilot, app)
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=30) == 0
+    finally:
+        holder.kill()
+    assert_matches_golden("scanning", without_process(lines))
