@@ -8,6 +8,8 @@ side. Hull's textbook vectors pin both to published numbers.
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,10 @@ from hypothesis import strategies as st
 
 import oracle
 from wheelscan.core import black76
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 KINDS = st.sampled_from(["put", "call"])
 FORWARDS = st.floats(1.0, 5000.0)
@@ -243,3 +249,13 @@ def test_figures_broadcast_one_forward_over_a_chain_and_nan_where_unpriceable() 
     assert np.isnan(delta[0, 1]) and np.isnan(delta[1, 0])
     assert -1 < delta[1, 1] < delta[0, 0] < 0  # the 120 put is deeper in the money
     assert np.isnan(black76.delta("put", 0.0, 101.0, 90.0, 0.1, 0.04, 0.2))
+
+
+def test_the_benchmark_book_in_cents_agrees_with_the_oracle() -> None:
+    """benchmarks/iv_solver.py's book (quotes in cents, a smile, puts and calls): every figure
+    of every contract within 1e-6 of the row loop, and the same contracts no_iv."""
+    from benchmarks.iv_solver import largest_gap, make_book, product, row_loop
+
+    book = make_book(400, seed=7)
+    gaps = largest_gap(product(book), row_loop(book))
+    assert all(gap < 1e-6 for gap in gaps.values()), gaps

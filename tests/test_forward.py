@@ -197,6 +197,10 @@ def test_k_star_is_the_pair_closest_in_price_and_ties_go_nearest_spot() -> None:
     # The at-the-money pair is the strike nearest F (101.501), and the move its straddle.
     assert estimate.atm_strike == 102.0
     assert estimate.atm_call_mid + estimate.atm_put_mid == pytest.approx(2.5)
+    # A cent apart is no tie: the smaller |C − P| wins however far it is from spot.
+    calls[1]["bid"], calls[1]["ask"] = 1.39, 1.59  # 101: C − P = +0.49
+    estimate, _ = _figures(calls, puts, 101.9, years, None)
+    assert estimate.parity_strike == 101.0
 
 
 def test_one_sided_and_duplicate_rows_are_not_pairs() -> None:

@@ -74,16 +74,19 @@ def price(
 
 
 def _undiscounted_otm_call(
-    forward: FloatArray, strike: FloatArray, sqrt_t: FloatArray, sigma: FloatArray
+    forward: FloatArray,
+    strike: FloatArray,
+    log_moneyness: FloatArray,
+    sqrt_t: FloatArray,
+    sigma: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Undiscounted price and vega of the option on the out-of-the-money side.
 
     Written as a call with (F, K) swapped where K < F: an out-of-the-money put
     F·[K/F·N(−d2) − N(−d1)] is the call formula with the roles of F and K
-    exchanged, which keeps one code path for both sides.
+    exchanged, which keeps one code path for both sides. log_moneyness = ln(F/K).
     """
     vol_sqrt_t = sigma * sqrt_t
-    log_moneyness = np.log(forward / strike)
     d1 = log_moneyness / vol_sqrt_t + vol_sqrt_t / 2.0
     otm_price = forward * ndtr(d1) - strike * ndtr(d1 - vol_sqrt_t)
     vega = forward * np.exp(-d1 * d1 / 2.0) * _INV_SQRT_2PI * sqrt_t
@@ -154,38 +157,45 @@ def _solve(
 ) -> FloatArray:
     """Safeguarded Newton for out-of-the-money calls (strike ≥ forward), undiscounted.
 
-    The price is convex in σ below the inflection point σ* = √(2·|ln(F/K)|/T) and
-    concave above it. A root above σ* is approached from below on the price, starting
-    at the larger of σ* and √(2π)·c/(F·√T) (both lower bounds of the root), so Newton
-    never overshoots. A root below σ* (a far out-of-the-money quote, where the price
-    falls off like e^(−1/σ²)) is approached on ln(price), which is concave there and
-    converges in a few steps where Newton on the price would crawl. A step that leaves
-    the bracket [low, high] or does not halve the previous one is a bisection instead.
+    Starts from Corrado and Miller's closed-form approximation of σ. The price is
+    convex in σ below the inflection point σ* = √(2·|ln(F/K)|/T) and concave above
+    it; a root below σ* (a far out-of-the-money quote, whose price falls off like
+    e^(−1/σ²)) is approached on ln(price), which is concave there and converges in a
+    few steps where Newton on the price would crawl. A step that leaves the bracket
+    [low, high] or does not halve the previous one is a bisection instead.
     """
     count = target.shape[0]
     result = np.full(count, np.nan)
-    price_low, _ = _undiscounted_otm_call(forward, strike, sqrt_t, np.full(count, MIN_SIGMA))
-    price_high, _ = _undiscounted_otm_call(forward, strike, sqrt_t, np.full(count, MAX_SIGMA))
+    log_moneyness = np.log(forward / strike)
+    price_low, _ = _undiscounted_otm_call(
+        forward, strike, log_moneyness, sqrt_t, np.full(count, MIN_SIGMA)
+    )
+    price_high, _ = _undiscounted_otm_call(
+        forward, strike, log_moneyness, sqrt_t, np.full(count, MAX_SIGMA)
+    )
     # Strictly above the intrinsic value: at or below it no σ > 0 prices the premium.
     positive = target > 0
     at_low = positive & (target <= price_low) & (price_low - target < at_ends)
     at_high = ~at_low & (target >= price_high) & (target - price_high < at_ends)
     result[at_low] = MIN_SIGMA
     result[at_high] = MAX_SIGMA
-    inside = positive & (price_low < target) & (target < price_high)
-    rows = np.flatnonzero(inside)
-    target, forward, strike, sqrt_t = (a[rows] for a in (target, forward, strike, sqrt_t))
-    inflection = np.sqrt(2.0 * np.abs(np.log(forward / strike))) / sqrt_t
-    inflection = np.clip(inflection, MIN_SIGMA, MAX_SIGMA)
-    at_the_money = np.sqrt(2.0 * np.pi) * target / forward / sqrt_t
-    price_at_inflection, _ = _undiscounted_otm_call(forward, strike, sqrt_t, inflection)
+    rows = np.flatnonzero(positive & (price_low < target) & (target < price_high))
+    target, forward, strike, log_moneyness, sqrt_t = (
+        a[rows] for a in (target, forward, strike, log_moneyness, sqrt_t)
+    )
+    inflection = np.clip(np.sqrt(-2.0 * log_moneyness) / sqrt_t, MIN_SIGMA, MAX_SIGMA)
+    price_at_inflection, _ = _undiscounted_otm_call(
+        forward, strike, log_moneyness, sqrt_t, inflection
+    )
     on_log = target < price_at_inflection
-    start = np.where(on_log, inflection, np.maximum(at_the_money, inflection))
+    guess = _corrado_miller(target, forward, strike, sqrt_t)
+    start = np.where(np.isfinite(guess) & (guess > 0), guess, inflection)
     state = {
         "target": target,
         "log_target": np.log(target),
         "forward": forward,
         "strike": strike,
+        "log_moneyness": log_moneyness,
         "sqrt_t": sqrt_t,
         "precision": precision[rows],
         "at_ends": at_ends[rows],
@@ -200,7 +210,7 @@ def _solve(
             break
         sigma = state["sigma"]
         value, vega = _undiscounted_otm_call(
-            state["forward"], state["strike"], state["sqrt_t"], sigma
+            state["forward"], state["strike"], state["log_moneyness"], state["sqrt_t"], sigma
         )
         error = value - state["target"]
         above = error > 0
@@ -226,6 +236,19 @@ def _solve(
             rows = rows[going]
             state = {name: values[going] for name, values in state.items()}
     return result
+
+
+def _corrado_miller(
+    target: FloatArray, forward: FloatArray, strike: FloatArray, sqrt_t: FloatArray
+) -> FloatArray:
+    """Corrado & Miller (1996), undiscounted: a σ good to a few % near the money.
+
+    σ√T ≈ √(2π)/(F + K)·[c − (F − K)/2 + √((c − (F − K)/2)² − (F − K)²/π)], the inner
+    root floored at 0 (it goes negative far from the money, where the guess is rough).
+    """
+    excess = target - (forward - strike) / 2.0
+    root = np.sqrt(np.maximum(excess * excess - (forward - strike) ** 2 / np.pi, 0.0))
+    return np.sqrt(2.0 * np.pi) / (forward + strike) * (excess + root) / sqrt_t
 
 
 def delta(
