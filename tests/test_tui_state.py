@@ -19,7 +19,7 @@ from wheelscan.core.models import (
     TickerResult,
     TickerStarted,
 )
-from wheelscan.store import LockInfo, Progress
+from wheelscan.store import LockInfo, Progress, Store
 from wheelscan.tui.model import ResultsBook, TickerRow
 from wheelscan.tui.scan_state import (
     OTHER_SCAN_OVER,
@@ -218,8 +218,14 @@ def test_folding_own_scan_events_into_the_counters_and_the_book() -> None:
 
 
 def lock(scan_id: str) -> LockInfo:
-    record = {"pid": 7, "host": "elsewhere", "scan_id": scan_id, "kind": "watchlist"}
-    return LockInfo.from_record(record, now=T0.timestamp())
+    """The lock as the store reports it while scan `scan_id` holds it."""
+    with Store() as store:
+        handle = store.acquire_lock(scan_id, "watchlist", source="demo")
+        assert handle is not None
+        holder = store.lock_holder()
+        store.release_lock(handle)
+    assert holder is not None
+    return holder
 
 
 def progress(scan_id: str, state: str = "RUNNING", **fields: Any) -> Progress:
