@@ -282,3 +282,11 @@ def test_many_expirations_solved_together_as_one_by_one() -> None:
     assert [f.atm_iv is None for f in together] == [False, False, True, False, True]
     assert together[1].atm_iv == pytest.approx(0.25, abs=1e-9)
     assert fw.expiration_figures(spot, RATE, []) == []
+
+
+def test_a_quote_without_a_price_gets_no_parity_forward_rather_than_a_crash() -> None:
+    calls, puts = _chain(_quotes(100.0, (5.0, 5.2), (4.0, 4.2)))
+    for spot in (0.0, math.nan):
+        estimate, figures = _figures(calls, puts, spot, 0.1, None)
+        assert estimate.source == "carry" and estimate.parity_strike is None
+        assert figures.expected_move == pytest.approx(9.2) and figures.expected_move_pct is None

@@ -130,7 +130,7 @@ def estimate_forward(
     `dividend_yield` is used as given: pass it through carry_dividend_yield.
     """
     forward, source, parity_strike = carry_forward(spot, years, rate, dividend_yield), "carry", None
-    if pairs.strike.size:
+    if pairs.strike.size and spot > 0:
         gap = np.abs(pairs.call_mid - pairs.put_mid)
         tied = gap <= gap.min() + TIE
         star = _first_nearest(np.abs(pairs.strike - spot), tied)
@@ -186,7 +186,7 @@ def expiration_figures(
                 atm_strike=e.atm_strike,
                 atm_iv=None if iv is None or math.isnan(iv) else iv,
                 expected_move=move,
-                expected_move_pct=None if move is None else move / spot * 100.0,
+                expected_move_pct=None if move is None or not spot > 0 else move / spot * 100.0,
             )
         )
     return figures
