@@ -1,21 +1,14 @@
 """The wheelscan terminal app (SPEC 8).
 
-Threads do the blocking work (`background`: reading the store, asking the
-exchange calendar, running a scan through the lifecycle) and only post messages;
-the handlers here own the state and hand plain data to the main view. The
-event loop never waits on the disk or the network.
-
+Thread workers do the blocking work (`background`: the store, the exchange
+calendar, a scan job) and only post messages; the handlers here own the state
+and hand it to the main view, so the event loop never waits on disk or network.
 The scan shown is one record, `scan` (`scan_state.ScanRun`): idle, the app's own
-scan (its tickers streamed into the tree as they finish), or another process's
-scan being watched (its progress and partial results polled from the store about
-once a second with chained timers; the results reload when it ends).
-
-The own scan's events are queued and applied in batches, at most every
-`SCAN_FLUSH_S` and once more when the scan ends: a 100-ticker scan posts about
-two hundred events, and redrawing the tree for each one kept the event loop busy.
-
-Timers and messages from threads can still arrive while the app shuts down,
-after its widgets are gone: every handler and timer callback is `@while_running`.
+scan (events queued and applied in batches every `SCAN_FLUSH_S` and at its end,
+as redrawing per event kept the loop busy), or another process's scan, followed
+through the store with chained `WATCH_POLL_S` timers. Timers and thread messages
+still arrive while the app shuts down, after its widgets are gone: every handler
+and timer callback is `@while_running`.
 """
 
 from __future__ import annotations
@@ -35,13 +28,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from wheelscan.config import Settings
-from wheelscan.market import GATED_SOURCES, Clock, system_clock
+from wheelscan.market import Clock, system_clock
 from wheelscan.scan.stop import StopEvent
 from wheelscan.tui import background
 from wheelscan.tui.export import ExportFormat
 from wheelscan.tui.formatting import (
     age,
     criteria_summary,
+    export_summary,
     holder_subject,
     market_line,
     outcome_notice,
@@ -107,8 +101,6 @@ class WheelscanApp(App[None]):
         """
         super().__init__()
         self.settings = settings or Settings()
-        self.source = self.settings.source
-        self.criteria = self.settings.criteria
         self.symbols = symbols
         self.store_dir = store_dir
         self.export_dir = export_dir
@@ -133,7 +125,7 @@ class WheelscanApp(App[None]):
 
     def on_mount(self) -> None:
         freeze_start_up_heap()
-        self.sub_title = f"source: {self.source}"
+        self.sub_title = f"source: {self.settings.source}"
         self.refresh_status()
         self.load_results()
         if self.check_market_hours:
@@ -181,9 +173,11 @@ class WheelscanApp(App[None]):
         self.post_message(background.read_status(self.store_dir, self.clock))
 
     @work(thread=True, group="export", exit_on_error=False)
-    def write_export_file(self, kind: ExportFormat, rows: list[TickerRow]) -> None:
+    def write_export_file(
+        self, kind: ExportFormat, rows: list[TickerRow], rules: ResultsFilter
+    ) -> None:
         directory = self.export_dir or Path.cwd()
-        self.post_message(background.export_rows(rows, self.filter, kind, directory, self.clock()))
+        self.post_message(background.export_rows(rows, rules, kind, directory, self.clock()))
 
     # -- what the workers report --------------------------------------------------
 
@@ -204,15 +198,7 @@ class WheelscanApp(App[None]):
     @on(MarketChecked)
     @while_running
     def show_market(self, message: MarketChecked) -> None:
-        state = message.state
-        if state is None:
-            self.market_text = Text("market: unknown", style="dim")
-        else:
-            self.market_text = market_line(
-                state.is_open, state.next_open, state.next_close, self.clock()
-            )
-            if self.source not in GATED_SOURCES:
-                self.market_text.append(f" ({self.source}: ungated)", style="dim")
+        self.market_text = market_line(message.state, self.settings.source, self.clock())
         self.refresh_status()
 
     @on(ScanEventPosted)
@@ -325,7 +311,7 @@ class WheelscanApp(App[None]):
             self.notify("Another process is scanning; showing its progress.", title="Scan")
             return
         self.stop_event = StopEvent()
-        self.scan = self.scan.start_own(f"the watchlist ({self.source})", self.clock())
+        self.scan = self.scan.start_own(f"the watchlist ({self.settings.source})", self.clock())
         self.run_scan(self.stop_event)
 
     def action_cancel(self) -> None:
@@ -344,17 +330,14 @@ class WheelscanApp(App[None]):
         self.main.open_filter(self.filter.text)
 
     def action_export(self) -> None:
-        rows = self.book.visible(self.filter)
-        count = sum(len(row.candidates) for row in rows)
-        summary = f"{len(rows)} tickers, {count} candidates"
-        if self.filter.active:
-            summary += f" (filter: {self.filter.describe()})"
+        rules = self.filter
+        rows = self.book.visible(rules)
 
         def chosen(kind: str | None) -> None:
             if kind == "csv" or kind == "json":
-                self.write_export_file(kind, rows)
+                self.write_export_file(kind, rows, rules)
 
-        self.push_screen(ExportDialog(summary), chosen)
+        self.push_screen(ExportDialog(export_summary(rows, rules)), chosen)
 
     async def action_quit(self) -> None:
         self.stop_event.set()
@@ -398,7 +381,7 @@ class WheelscanApp(App[None]):
             self.market_text,
             age(self.data_time, self.clock()),
             self.data_stale,
-            criteria_summary(self.criteria),
+            criteria_summary(self.settings.criteria),
             self.filter.describe() if self.filter.active else "",
         )
 

@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
+from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.models import Criteria, ScanState
+from wheelscan.market import GATED_SOURCES
 from wheelscan.tui.model import CandidateData, ResultsFilter, TickerRow
 from wheelscan.tui.scan_state import ScanRun
 
 if TYPE_CHECKING:
+    from wheelscan.market import MarketState
     from wheelscan.store import LockInfo
 
 BADGE_STYLES = {"good": "bold green", "high": "yellow", "n/a": "dim"}
@@ -143,18 +146,21 @@ def age(moment: datetime | None, now: datetime) -> str:
     return f"{delta.days} days old"
 
 
-def market_line(
-    is_open: bool, next_open: datetime, next_close: datetime | None, now: datetime
-) -> Text:
-    """'NYSE open until 16:00 EST' or 'NYSE closed · opens Mon 09:30 EST', in New York time."""
-    from wheelscan.market import NEW_YORK
-
-    if is_open and next_close is not None:
-        close = next_close.astimezone(NEW_YORK)
-        return Text(f"NYSE open until {close:%H:%M %Z}", style="green")
-    opens = next_open.astimezone(NEW_YORK)
-    when = f"{opens:%a %H:%M %Z}" if opens - now < timedelta(days=6) else f"{opens:%b %d %H:%M %Z}"
-    return Text(f"NYSE closed · opens {when}", style="yellow")
+def market_line(state: MarketState | None, source: str, now: datetime) -> Text:
+    """'NYSE open until 16:00 EST' or 'NYSE closed · opens Mon 09:30 EST', in New York time;
+    a source that does not wait for the market says so ('(demo: ungated)')."""
+    if state is None:
+        return Text("market: unknown", style="dim")
+    if state.is_open and state.next_close is not None:
+        close = state.next_close.astimezone(NEW_YORK)
+        text = Text(f"NYSE open until {close:%H:%M %Z}", style="green")
+    else:
+        opens = state.next_open.astimezone(NEW_YORK)
+        soon = opens - now < timedelta(days=6)
+        text = Text(f"NYSE closed · opens {opens:{'%a' if soon else '%b %d'} %H:%M %Z}", "yellow")
+    if source not in GATED_SOURCES:
+        text.append(f" ({source}: ungated)", style="dim")
+    return text
 
 
 def scan_counters(run: ScanRun, now: datetime) -> Text:
@@ -191,6 +197,13 @@ def outcome_notice(run: ScanRun) -> tuple[str, str, str]:
         run.outcome, "information"
     )
     return title, run.message or title, severity
+
+
+def export_summary(rows: list[TickerRow], rules: ResultsFilter) -> str:
+    """What the export dialog says it will write: '3 tickers, 11 candidates (filter: …)'."""
+    count = sum(len(row.candidates) for row in rows)
+    summary = f"{len(rows)} tickers, {count} candidates"
+    return f"{summary} (filter: {rules.describe()})" if rules.active else summary
 
 
 def holder_subject(lock: LockInfo | None) -> str:
