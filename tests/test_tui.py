@@ -324,6 +324,9 @@ async def test_filter_by_ticker_and_by_minimum_return(tmp_path: Path) -> None:
         assert "annualized ≥ 60%" in str(app.query_one("#status").render())
         await pilot.press("slash", "ctrl+u", "enter")
         assert list(ticker_nodes(app)) == SEEDED
+        await pilot.press("slash", "k", "escape")
+        assert not app.query_one("#filter").display
+        assert list(ticker_nodes(app)) == SEEDED, "escape leaves the filter as it was"
 
 
 async def test_export_writes_the_visible_results(tmp_path: Path) -> None:
