@@ -6,15 +6,17 @@ import contextlib
 import os
 from pathlib import Path
 
-PRIVATE_FILE_MODE = 0o600
+from wheelscan.paths import PRIVATE_FILE_MODE, refuse_symlink
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE_MODE) -> None:
     """Replace `path` with `data` in one step: a temp file in the same directory,
     fsync'ed, then `os.replace`. Readers see the old file or the new one, never a
     mix; if anything fails before the rename, the old file is untouched and the
-    temp file is removed. The directory must exist.
+    temp file is removed. The directory must exist. A symlink at `path` is refused
+    (UnsafePathError) rather than silently replaced by a file.
     """
+    refuse_symlink(path)
     import tempfile  # not at the top: readers of settings never need it
 
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -13,6 +13,17 @@ from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
 
 from wheelscan.store.errors import CorruptValueError
 
+UNREADABLE_VALUE: tuple[type[Exception], ...] = (ValueError, TypeError, zlib.error)
+"""What decoding a row that is not compressed JSON raises (`SafeJSONDisk`)."""
+
+
+def read_value(cache: diskcache.Cache, key: str) -> Any:
+    """`cache.get(key)`, with a row that cannot be decoded read as absent (None)."""
+    try:
+        return cache.get(key)
+    except UNREADABLE_VALUE:
+        return None
+
 
 @dataclass(frozen=True)
 class EncodedJSON:

@@ -1,11 +1,17 @@
-"""The scan lock (SPEC 5): one owner at a time, proven by a token.
+"""The scan lock (SPEC 5): one owner per namespace at a time, proven by a token.
 
-The lock is one record: who holds it (token, pid, host), for which scan, and
-when it last beat. Whether it has expired is decided from that record by the
-caller's clock (`heartbeat_epoch + ttl_s`); the diskcache expiry written beside
-it only lets SQLite forget the row of a dead lock, at the same moment when the
-clock is the system's. Tests can therefore advance a fake clock instead of
-sleeping out a TTL.
+The lock is one record: who holds it (token, pid, host, the process's start time
+and the machine's boot id), for which scan, and when it last beat. Whether it
+has expired is decided from that record by the caller's clock
+(`heartbeat_epoch + ttl_s`); the diskcache expiry written beside it only lets
+SQLite forget the row of a dead lock. Tests can therefore advance a fake clock
+instead of sleeping out a TTL.
+
+A lock blocks a new scan while it is live: unexpired, and its owner not provably
+dead (`ProcessIdentity.death`). A dead owner's lock, an expired one and a row
+that cannot be read as a lock record are all taken over at once by `acquire`,
+in the same transaction that checks them. That is safe even if a reader got it
+wrong: every write of the old owner checks its token first, so it stops.
 
 Each function takes an open cache and does its check and its write inside one
 SQLite write transaction, so no other process can act in between.
@@ -13,13 +19,17 @@ SQLite write transaction, so no other process can act in between.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import diskcache
+
+from wheelscan.store.codec import UNREADABLE_VALUE, read_value
+from wheelscan.store.owner import ProcessIdentity
 
 EpochClock = Callable[[], float]
 """Seconds since the epoch, like `time.time` (the default everywhere)."""
@@ -40,44 +50,124 @@ def lock_ttl_from_env(default: float = DEFAULT_LOCK_TTL_S) -> float:
     return ttl if ttl > 0 else default
 
 
-def hostname() -> str:
-    """This machine's name as lock records hold it.
-
-    `socket` (like `uuid` in `acquire`) is imported on use: only lock code needs
-    them, and `status` and `results` should not pay for them at start-up.
-    """
-    import socket
-
-    return socket.gethostname()
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    """A lock row's value, checked field by field (`parse`)."""
+
+    token: str
+    owner: ProcessIdentity
+    scan_id: str
+    kind: str
+    source: str
+    started: str
+    heartbeat: str
+    heartbeat_epoch: float
+    ttl_s: float
+    heartbeat_s: float
+
+    @classmethod
+    def parse(cls, value: Any) -> LockRecord | None:
+        """The record, or None when `value` is not a well-formed lock record."""
+        if not isinstance(value, dict):
+            return None
+        token, beat_epoch = _text(value.get("token")), _number(value.get("heartbeat_epoch"))
+        ttl_s = _number(value.get("ttl_s", DEFAULT_LOCK_TTL_S))
+        beat_s = _number(value.get("heartbeat_s", DEFAULT_HEARTBEAT_S))
+        pid, start = value.get("pid", 0), value.get("pid_start")
+        texts = [
+            _text(value.get(name, ""))
+            for name in ("host", "scan_id", "kind", "source", "started", "heartbeat")
+        ]
+        boot = value.get("boot_id")
+        if (
+            not token
+            or beat_epoch is None
+            or ttl_s is None
+            or ttl_s <= 0
+            or beat_s is None
+            or beat_s <= 0
+            or isinstance(pid, bool)
+            or not isinstance(pid, int)
+            or not (start is None or (isinstance(start, int) and not isinstance(start, bool)))
+            or not (boot is None or isinstance(boot, str))
+            or any(text is None for text in texts)
+        ):
+            return None
+        host, scan_id, kind, source, started, heartbeat = (str(text) for text in texts)
+        return cls(
+            token=token,
+            owner=ProcessIdentity(pid, host, start, boot),
+            scan_id=scan_id,
+            kind=kind,
+            source=source,
+            started=started,
+            heartbeat=heartbeat,
+            heartbeat_epoch=beat_epoch,
+            ttl_s=ttl_s,
+            heartbeat_s=beat_s,
+        )
+
+    @property
+    def expires_at(self) -> float:
+        return self.heartbeat_epoch + self.ttl_s
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "pid": self.owner.pid,
+            "host": self.owner.host,
+            "pid_start": self.owner.start_time,
+            "boot_id": self.owner.boot_id,
+            "scan_id": self.scan_id,
+            "kind": self.kind,
+            "source": self.source,
+            "started": self.started,
+            "heartbeat": self.heartbeat,
+            "heartbeat_epoch": self.heartbeat_epoch,
+            "ttl_s": self.ttl_s,
+            "heartbeat_s": self.heartbeat_s,
+        }
+
+    def beaten(self, now: float) -> LockRecord:
+        """The record with its heartbeat at `now`."""
+        return replace(self, heartbeat=_iso(now), heartbeat_epoch=now)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 @dataclass(frozen=True)
 class LockHandle:
-    """What the owner of the scan lock keeps: the token proves ownership."""
+    """What the owner of the scan lock keeps: the token proves ownership.
+
+    `replaced` says whose lock `acquire` took over ("" when the lock was free).
+    """
 
     token: str
     scan_id: str
     kind: str
     ttl_s: float
+    replaced: str = ""
 
 
 @dataclass(frozen=True)
 class LockInfo:
-    """The lock as any process sees it.
+    """A live lock as any process sees it.
 
-    `stale` is True when the holder is on this host and its process is gone,
-    or when it missed its heartbeats; a stale lock still blocks new scans
-    until its TTL (`expires_in_s`) runs out.
+    `stale` is True when the holder missed its heartbeats (stopped or hung): it
+    still blocks new scans until its TTL (`expires_in_s`) runs out. A holder that
+    is provably dead is never a LockInfo: its lock counts as free.
     """
 
     token: str
@@ -96,57 +186,55 @@ class LockInfo:
     expires_in_s: float
 
     @classmethod
-    def from_record(cls, record: dict[str, Any], now: float) -> LockInfo:
-        pid = int(record.get("pid", 0))
-        host = str(record.get("host", ""))
-        beat_every = float(record.get("heartbeat_s", DEFAULT_HEARTBEAT_S))
-        beat_epoch = float(record.get("heartbeat_epoch", now))
-        age = max(0.0, now - beat_epoch)
-        reason = ""
-        if pid and host == hostname() and not pid_alive(pid):
-            reason = f"process {pid} is not running"
-        elif age > 2 * beat_every + 1:
-            reason = f"no heartbeat for {age:.0f} s"
+    def of(cls, record: LockRecord, now: float) -> LockInfo:
+        age = max(0.0, now - record.heartbeat_epoch)
+        reason = f"no heartbeat for {age:.0f} s" if age > 2 * record.heartbeat_s + 1 else ""
         return cls(
-            token=str(record.get("token", "")),
-            pid=pid,
-            host=host,
-            scan_id=str(record.get("scan_id", "")),
-            kind=str(record.get("kind", "")),
-            source=str(record.get("source", "")),
-            started=str(record.get("started", "")),
-            heartbeat=str(record.get("heartbeat", "")),
-            ttl_s=float(record.get("ttl_s", DEFAULT_LOCK_TTL_S)),
-            heartbeat_s=beat_every,
+            token=record.token,
+            pid=record.owner.pid,
+            host=record.owner.host,
+            scan_id=record.scan_id,
+            kind=record.kind,
+            source=record.source,
+            started=record.started,
+            heartbeat=record.heartbeat,
+            ttl_s=record.ttl_s,
+            heartbeat_s=record.heartbeat_s,
             stale=bool(reason),
             stale_reason=reason,
             heartbeat_age_s=age,
-            expires_in_s=max(0.0, expires_at(record, now) - now),
+            expires_in_s=max(0.0, record.expires_at - now),
         )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def expires_at(record: dict[str, Any], now: float) -> float:
-    """When the lock in `record` expires (epoch seconds); raises on a malformed record.
+def why_free(value: Any, now: float) -> str | None:
+    """None when the lock row `value` blocks a new scan at `now`, else why it does not.
 
-    A record without a heartbeat time counts as beating now, as `LockInfo` reads it.
+    "" for no lock at all; otherwise what a new scan takes over (an expired lock,
+    a dead owner's, an unreadable record).
     """
-    beat_epoch = float(record.get("heartbeat_epoch", now))
-    return beat_epoch + float(record.get("ttl_s", DEFAULT_LOCK_TTL_S))
-
-
-def _live(record: Any, now: float) -> dict[str, Any] | None:
-    """`record` if it is a lock that has not expired at `now`, else None."""
-    if isinstance(record, dict) and expires_at(record, now) > now:
-        return record
+    if value is None:
+        return ""
+    record = LockRecord.parse(value)
+    if record is None:
+        return "an unreadable lock record"
+    if record.expires_at <= now:
+        return f"the expired lock of scan {record.scan_id}"
+    death = record.owner.death()
+    if death:
+        return f"the lock of scan {record.scan_id} ({death})"
     return None
 
 
-def _beat(record: dict[str, Any], now: float) -> None:
-    record["heartbeat"] = datetime.fromtimestamp(now, UTC).isoformat()
-    record["heartbeat_epoch"] = now
+def holder(value: Any, now: float) -> LockInfo | None:
+    """The holder that the lock row `value` names, if its lock blocks a new scan."""
+    if why_free(value, now) is not None:
+        return None
+    record = LockRecord.parse(value)
+    return LockInfo.of(record, now) if record is not None else None
 
 
 def acquire(
@@ -160,51 +248,45 @@ def acquire(
     heartbeat_s: float,
     now: float,
 ) -> LockHandle | None:
-    """Take the lock if nobody holds it (set-if-absent in one transaction); None if held.
+    """Take the lock unless a live owner holds it, in one transaction; None if held.
 
-    A row that cannot be read as a lock record counts as held, as diskcache's
-    `add` treats any row that is present.
+    A lock whose owner is provably dead, an expired one and an unreadable row are
+    replaced at once (`LockHandle.replaced` says which).
     """
     import uuid
 
-    token = uuid.uuid4().hex
-    record: dict[str, Any] = {
-        "token": token,
-        "pid": os.getpid(),
-        "host": hostname(),
-        "scan_id": scan_id,
-        "kind": kind,
-        "source": source,
-        "started": datetime.fromtimestamp(now, UTC).isoformat(),
-        "ttl_s": ttl_s,
-        "heartbeat_s": heartbeat_s,
-    }
-    _beat(record, now)
+    record = LockRecord(
+        token=uuid.uuid4().hex,
+        owner=ProcessIdentity.current(),
+        scan_id=scan_id,
+        kind=kind,
+        source=source,
+        started=_iso(now),
+        heartbeat=_iso(now),
+        heartbeat_epoch=now,
+        ttl_s=ttl_s,
+        heartbeat_s=heartbeat_s,
+    )
     with cache.transact():
         try:
-            current = cache.get(key)
-            held = current is not None and (
-                not isinstance(current, dict) or _live(current, now) is not None
-            )
-        except (TypeError, ValueError):
-            held = True
-        if held:
+            replaced = why_free(cache.get(key), now)
+        except UNREADABLE_VALUE:
+            replaced = "an undecodable lock row"
+        if replaced is None:
             return None
-        cache.set(key, record, expire=ttl_s)
-    return LockHandle(token=token, scan_id=scan_id, kind=kind, ttl_s=ttl_s)
+        cache.set(key, record.to_json(), expire=ttl_s)
+    return LockHandle(record.token, scan_id, kind, ttl_s, replaced)
 
 
-def owned(
-    cache: diskcache.Cache, key: str, handle: LockHandle, now: float
-) -> dict[str, Any] | None:
+def owned(cache: diskcache.Cache, key: str, handle: LockHandle, now: float) -> LockRecord | None:
     """The lock record when `handle` owns it and it has not expired, else None.
 
     Call inside `cache.transact()`, so that what follows happens while it is still owned.
     """
-    record = cache.get(key)
-    if isinstance(record, dict) and record.get("token") == handle.token:
-        return _live(record, now)
-    return None
+    record = LockRecord.parse(read_value(cache, key))
+    if record is None or record.token != handle.token or record.expires_at <= now:
+        return None
+    return record
 
 
 def renew(cache: diskcache.Cache, key: str, handle: LockHandle, now: float) -> bool:
@@ -216,8 +298,7 @@ def renew(cache: diskcache.Cache, key: str, handle: LockHandle, now: float) -> b
         record = owned(cache, key, handle, now)
         if record is None:
             return False
-        _beat(record, now)
-        cache.set(key, record, expire=handle.ttl_s)
+        cache.set(key, record.beaten(now).to_json(), expire=handle.ttl_s)
         return True
 
 
@@ -228,9 +309,3 @@ def release(cache: diskcache.Cache, key: str, handle: LockHandle, now: float) ->
             return False
         cache.delete(key)
         return True
-
-
-def holder(record: Any, now: float) -> LockInfo | None:
-    """The holder described by a lock row's value (None when free or expired)."""
-    live = _live(record, now)
-    return LockInfo.from_record(live, now) if live is not None else None
