@@ -12,6 +12,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import diskcache
@@ -19,17 +20,39 @@ import diskcache
 from wheelscan.yahoo.transports import CRUMB
 
 DEMO = ["--source", "demo"]
+TESTS_DIR = Path(__file__).parent
 
 
-def wheelscan(home: Path, *args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+def wheelscan(
+    home: Path, *args: str, code: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = ["-c", code, *args] if code else ["-m", "wheelscan", *args]
     return subprocess.run(
         [sys.executable, *command],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "WHEELSCAN_HOME": str(home), "WHEELSCAN_DEMO_LATENCY": "0"},
+        env={
+            **os.environ,
+            "WHEELSCAN_HOME": str(home),
+            "WHEELSCAN_DEMO_LATENCY": "0",
+            **(env or {}),
+        },
     )
+
+
+def demo_served_by(double: str) -> str:
+    """`python -c` code: wheelscan, its demo source answered by `yahoo_doubles.<double>`."""
+    return f"""
+import sys
+sys.path.insert(0, {str(TESTS_DIR)!r})
+import yahoo_doubles
+import wheelscan.yahoo.source as source
+source.DemoTransport = yahoo_doubles.{double}
+sys.argv = ["wheelscan", *sys.argv[1:]]
+from wheelscan.cli.main import run
+run()
+"""
 
 
 def test_every_directory_is_0700_and_every_file_0600(wheelscan_home: Path) -> None:
@@ -118,3 +141,54 @@ def test_neither_the_log_nor_the_store_keep_the_crumb(wheelscan_home: Path) -> N
         stored = json.dumps({str(key): cache.get(key) for key in cache.iterkeys()})
     assert "Max retries" in stored, "the failure reasons are in the store"
     assert CRUMB not in stored
+
+
+def plant_cookie_pickle(directory: Path, marker: Path) -> None:
+    """A `cookies.db` as yfinance's cookie cache writes it, its cookie a pickle that runs code."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(directory / "cookies.db") as db:
+        db.execute(
+            'CREATE TABLE "_cookieschema" ("strategy" VARCHAR(255) NOT NULL PRIMARY KEY,'
+            ' "fetch_date" DATETIME NOT NULL, "cookie_bytes" BLOB NOT NULL)'
+        )
+        db.execute(
+            "INSERT INTO _cookieschema VALUES (?, ?, ?)",
+            ("curlCffi", datetime.now().isoformat(), pickle.dumps(Exploit(marker))),
+        )
+
+
+def test_yfinance_never_unpickles_a_planted_cookie(wheelscan_home: Path, tmp_path: Path) -> None:
+    """Where wheelscan pointed yfinance's caches, and where yfinance looks by default."""
+    marker = tmp_path / "pwned"
+    platform_cache = tmp_path / "xdg-cache"
+    planted = [wheelscan_home / "cache" / "yfinance", platform_cache / "py-yfinance"]
+    for directory in planted:
+        plant_cookie_pickle(directory, marker)
+    # A stale crumb makes yfinance drop its cookie and look for one in its cookie cache.
+    done = wheelscan(
+        wheelscan_home,
+        "scan",
+        "AAPL",
+        "KO",
+        *DEMO,
+        "--json",
+        code=demo_served_by("RefusesFirstAnswer"),
+        env={"XDG_CACHE_HOME": str(platform_cache)},
+    )
+    assert not marker.exists(), "the pickle was executed"
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scan"]["errors"] == {}, "yfinance's retry got the answer"
+    for directory in planted:
+        assert [path.name for path in directory.iterdir()] == ["cookies.db"], "no cache written"
+
+
+def test_yfinance_log_lines_go_to_the_log_file_never_to_stderr(wheelscan_home: Path) -> None:
+    unreachable = demo_served_by("CrumbUnreachable")
+    refreshed = wheelscan(wheelscan_home, "refresh", *DEMO, code=unreachable)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert refreshed.stderr == ""
+    log = (wheelscan_home / "logs" / "wheelscan.log").read_text()
+    assert "Cookie/crumb fetch failed (ConnectionError)" in log
+    scanned = wheelscan(wheelscan_home, "scan", "KO", *DEMO, "--json", code=unreachable)
+    assert scanned.returncode == 0, scanned.stderr
+    assert "Cookie/crumb" not in scanned.stderr

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from statistics import NormalDist
@@ -123,7 +126,7 @@ async def test_demo_recorded_to_files_replays_to_identical_results(tmp_path: Pat
     ("setup", "message"),
     [
         (lambda d: None, "holds no .json"),
-        (lambda d: (d / "X.json").write_text("{not json"), "not valid JSON"),
+        (lambda d: (d / "X.json").write_text("{not json"), "does not parse"),
         (lambda d: (d / "X.json").write_text('{"chart": {}}'), "not a Yahoo options response"),
     ],
 )
@@ -148,3 +151,104 @@ def test_expiration_dates_in_the_fixture_are_what_the_test_says() -> None:
     first = json.loads((QQQ_DIR / "QQQ.json").read_text())["optionChain"]["result"][0]
     days = [datetime.fromtimestamp(e, tz=UTC).date() for e in first["expirationDates"][:4]]
     assert days == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)]
+
+
+# --- hostile entries (SPEC 1.2 v2): each is that ticker's error, never a hang or a crash ---
+
+SNAPSHOT_LIMIT = 16 * 1024 * 1024
+NOT_REGULAR = "not a regular file"
+JSON_WITHIN_3_DAYS = ["--json", "--max-dte", "3"]
+
+
+def _hostile_snapshot(directory: Path) -> dict[str, str]:
+    """The QQQ fixture plus one hostile entry per symbol; returns symbol -> expected reason."""
+    directory.mkdir()
+    for path in QQQ_DIR.iterdir():
+        (directory / path.name).write_bytes(path.read_bytes())
+    os.mkfifo(directory / "FIFO.json")
+    (directory / "DIRX.json").mkdir()
+    (directory / "ZERO.json").symlink_to("/dev/zero")
+    (directory / "NULL.json").symlink_to("/dev/null")
+    (directory / "GOOD.json").symlink_to(directory / "QQQ.json")  # a link inside is refused too
+    with (directory / "BIG.json").open("wb") as big:  # valid JSON, one byte over the limit
+        big.write(b'{"optionChain": {"result": []}}')
+        big.write(b" " * (SNAPSHOT_LIMIT + 1 - big.tell()))
+    depth = 200_000
+    (directory / "DEEP.json").write_text('{"optionChain": ' + "[" * depth + "]" * depth + "}")
+    (directory / "BAD.json").write_text('{"optionChain": {"result": [')
+    (directory / "CHART.json").write_text('{"chart": {"result": []}}')
+    return {
+        "FIFO": NOT_REGULAR,
+        "DIRX": NOT_REGULAR,
+        "ZERO": NOT_REGULAR,
+        "NULL": NOT_REGULAR,
+        "GOOD": NOT_REGULAR,
+        "BIG": "larger than 16 MiB",
+        "DEEP": "does not parse",
+        "BAD": "does not parse",
+        "CHART": "not a Yahoo options response",
+    }
+
+
+def _scan_in_a_process(directory: Path, *symbols: str) -> subprocess.CompletedProcess[str]:
+    """A real `wheelscan scan`; a hang is killed at the deadline and fails the test."""
+    source = f"snapshot:{directory}"
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wheelscan",
+            "scan",
+            *symbols,
+            "--source",
+            source,
+            *JSON_WITHIN_3_DAYS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_hostile_snapshot_entries_are_each_their_tickers_error(tmp_path: Path) -> None:
+    directory = tmp_path / "snap"
+    expected = _hostile_snapshot(directory)
+    done = _scan_in_a_process(directory, "QQQ", *expected)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    errors = document["scan"]["errors"]
+    assert set(errors) == set(expected), errors
+    for symbol, reason in expected.items():
+        assert reason in errors[symbol], (symbol, errors[symbol])
+        assert f"{symbol}.json" in errors[symbol], errors[symbol]
+        assert "\n" not in errors[symbol]
+    assert document["results"]["QQQ"]["candidates"], "the intact ticker is still scanned"
+
+
+def test_a_hostile_dated_entry_fails_that_expiration_only(tmp_path: Path) -> None:
+    directory = tmp_path / "snap"
+    directory.mkdir()
+    for path in QQQ_DIR.iterdir():
+        (directory / path.name).write_bytes(path.read_bytes())
+    dated = directory / snapshot_file_name("QQQ", 1795564800)
+    dated.unlink()
+    os.mkfifo(dated)
+    done = _scan_in_a_process(directory, "QQQ")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["results"]["QQQ"]["candidates"], "the other expirations are scanned"
+    assert NOT_REGULAR in document["scan"]["errors"]["QQQ"]
+    assert dated.name in document["scan"]["errors"]["QQQ"]
+
+
+def test_a_directory_of_only_hostile_entries_is_a_bad_source(tmp_path: Path) -> None:
+    directory = tmp_path / "snap"
+    directory.mkdir()
+    os.mkfifo(directory / "FIFO.json")
+    (directory / "ZERO.json").symlink_to("/dev/zero")
+    done = _scan_in_a_process(directory, "FIFO")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wheelscan: error:"), done.stderr
+    assert "FIFO.json" in lines[0] and NOT_REGULAR in lines[0]

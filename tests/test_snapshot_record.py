@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from wheelscan.cli.main import app
 from wheelscan.core.symbols import SymbolError
 from wheelscan.watchlist import load_watchlist
-from wheelscan.yahoo.recording import RecordingCurlSession, recording_source
+from wheelscan.yahoo._yfinance import new_session
+from wheelscan.yahoo.recording import recording_source, with_recording
 from wheelscan.yahoo.source import _http_failure
 from wheelscan.yahoo.transports import (
     DemoTransport,
@@ -101,7 +102,7 @@ def test_a_url_cannot_make_the_recorder_write_outside(tmp_path: Path) -> None:
 
 
 class _FakeYahoo(BaseHTTPRequestHandler):
-    """A loopback HTTP server standing in for Yahoo, for the live (curl_cffi) recorder."""
+    """A loopback HTTP server standing in for Yahoo, for the live (yfinance session) recorder."""
 
     def do_GET(self) -> None:
         status = 503 if self.path.startswith("/v7/finance/options/DOWN") else 200
@@ -140,7 +141,7 @@ def test_the_live_session_records_the_raw_bodies_it_receives(
     tmp_path: Path, fake_yahoo: str
 ) -> None:
     writer = SnapshotWriter(tmp_path)
-    session = RecordingCurlSession(writer, impersonate="chrome")
+    session = with_recording(new_session(), writer)  # yfinance's own kind of session
     first = session.get(f"{fake_yahoo}/v7/finance/options/QQQ", params={"crumb": "c"})
     dated = session.get(
         f"{fake_yahoo}/v7/finance/options/QQQ", params={"date": 1796342400, "crumb": "c"}

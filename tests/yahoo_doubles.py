@@ -6,10 +6,13 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import requests
+
 from wheelscan.yahoo.demo import DemoMarket
 from wheelscan.yahoo.source import YahooSource
-from wheelscan.yahoo.transports import DemoTransport
+from wheelscan.yahoo.transports import DemoTransport, options_request
 
+INVALID_CRUMB = b'{"finance":{"error":{"code":"Unauthorized","description":"Invalid Crumb"}}}'
 FIXED_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
 
 
@@ -50,6 +53,39 @@ class RateLimitStorm(CountingDemo):
             time.sleep(0.001)
             return 429, b"Too Many Requests"
         return super().answer_options(symbol, epoch)
+
+
+class RefusesFirstAnswer(DemoTransport):
+    """Answers the first options request 401 "Invalid Crumb", as Yahoo does for a stale crumb.
+
+    yfinance then drops its cookie and looks one up in its cookie cache before retrying.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(latency=0)
+        self.refused = False
+
+    def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
+        with self._lock:
+            refuse, self.refused = not self.refused, True
+        if refuse:
+            return 401, INVALID_CRUMB
+        return super().answer_options(symbol, epoch)
+
+
+class CrumbUnreachable(DemoTransport):
+    """The crumb URL drops every connection: yfinance logs a warning before each request."""
+
+    def __init__(self) -> None:
+        super().__init__(latency=0)
+
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:
+        url = request.url or ""
+        if "getcrumb" in url and options_request(url) is None:
+            raise requests.exceptions.ConnectionError("connection reset by the crumb server")
+        return super().send(request, *args, **kwargs)
 
 
 def source_over(transport: DemoTransport, name: str = "demo") -> YahooSource:

@@ -7,10 +7,10 @@ before it loads the scan stack.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from wheelscan.core.sources import SourceKind, SourceSpec, SourceSpecError
+from wheelscan.yahoo.snapshot_files import SnapshotFileError, load_snapshot_file
 
 
 def snapshot_directory(spec: SourceSpec) -> Path:
@@ -32,16 +32,23 @@ def check_source(spec: SourceSpec) -> None:
 
 
 def check_snapshot_dir(directory: Path) -> None:
-    """A snapshot directory must exist and hold at least one readable JSON response."""
+    """A snapshot directory must exist and hold at least one readable JSON response.
+
+    A hostile entry beside good ones is only its ticker's error (SPEC 1.2), so the
+    check stops at the first good entry; with none, the first entry's problem is named.
+    """
     if not directory.is_dir():
         raise SourceSpecError(f"snapshot directory {str(directory)!r} does not exist")
-    files = sorted(directory.glob("*.json"))
-    if not files:
+    names = sorted(path.name for path in directory.glob("*.json"))
+    if not names:
         raise SourceSpecError(f"snapshot directory {str(directory)!r} holds no .json responses")
-    for path in files:
+    problem = None
+    for name in names:
         try:
-            body = json.loads(path.read_bytes())
-        except (OSError, ValueError) as error:
-            raise SourceSpecError(f"snapshot file {path.name!r} is not valid JSON") from error
-        if not isinstance(body, dict) or "optionChain" not in body:
-            raise SourceSpecError(f"snapshot file {path.name!r} is not a Yahoo options response")
+            if load_snapshot_file(directory, name) is not None:
+                return
+        except SnapshotFileError as error:
+            problem = problem or error
+    raise SourceSpecError(
+        f"snapshot directory {str(directory)!r} has no usable response: {problem}"
+    )

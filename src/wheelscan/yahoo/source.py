@@ -4,12 +4,10 @@
 session whose transport answers offline (see transports.py). The calls here are
 blocking; the engine runs them in threads.
 
-Each request goes through yfinance's `Ticker._download_options`, which makes the
-request (session, cookie, crumb, consent) and returns the decoded answer; the puts
-are read from it by rows.py. Its public wrapper, `option_chain`, would also build
-calls and puts DataFrames the scan does not need (rows.py says what that costs).
-That method and the date-to-epoch map it fills, `Ticker._expirations`, are private
-yfinance details, like the singleton below; the dependency is pinned below 2.
+Each request goes through `_yfinance.download_options`, which makes the request
+(session, cookie, crumb, consent) and returns the decoded answer; the puts are read
+from it by rows.py. The private yfinance members that takes, and every other one,
+live in `_yfinance.py`.
 """
 
 from __future__ import annotations
@@ -21,14 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import yfinance as yf
-from yfinance.data import YfData
-from yfinance.exceptions import YFRateLimitError
-
 from wheelscan.core.models import PutChain, Underlying
 from wheelscan.core.pricing import NEW_YORK
 from wheelscan.core.sources import SourceKind, parse_source
-from wheelscan.paths import private_dir, yfinance_cache_dir
+from wheelscan.yahoo import _yfinance
+from wheelscan.yahoo._yfinance import Ticker, download_options, listed_expirations
 from wheelscan.yahoo.rows import put_chain_from_rows
 from wheelscan.yahoo.snapshot_dir import snapshot_directory
 from wheelscan.yahoo.transports import (
@@ -56,8 +51,6 @@ _TRANSIENT_NAMES = {
     "CurlError",
 }
 
-_activate_lock = threading.Lock()
-_active_session: object | None = None
 _options_status = threading.local()
 
 
@@ -80,7 +73,7 @@ class YahooAnswerError(SourceError):
 
 
 def is_rate_limit(error: BaseException) -> bool:
-    return isinstance(error, YFRateLimitError)
+    return isinstance(error, _yfinance.RateLimitError)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -142,7 +135,7 @@ def _options_call(what: str, call: Callable[[], T]) -> T:
 class NearestChain:
     """What the no-date request gives: the quote, every expiration, the nearest puts."""
 
-    ticker: yf.Ticker
+    ticker: Ticker
     underlying: Underlying
     expirations: list[str]
     chain: PutChain
@@ -184,39 +177,24 @@ class YahooSource:
         self.name = name
         self.transport = transport
         self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
-        session = offline_session(transport) if transport else yf.data.new_session()
+        session = offline_session(transport) if transport else _yfinance.new_session()
         self.session: object = with_status_recording(session)
 
     def activate(self) -> None:
-        """Point yfinance's process-wide data object at this source's session.
+        """Point yfinance's process-wide session (a singleton) at this source's.
 
-        yfinance keeps one session, cookie and crumb per process (a singleton).
-        When the session changes, the old crumb belongs to another server, so the
-        singleton is dropped and rebuilt (a private yfinance detail, pinned <2).
+        The offline stand-ins set no cookie (see transports.py).
         """
-        global _active_session
-        with _activate_lock:
-            if _active_session is self.session:
-                return
-            yf.set_tz_cache_location(str(private_dir(yfinance_cache_dir())))
-            type(YfData)._instances.pop(YfData, None)
-            data = YfData(session=self.session)
-            if self.transport is not None:
-                # The stand-ins set no cookie (see transports.py), so yfinance would redo
-                # its cookie dance before every request: a cookie-cache lookup in SQLite
-                # and a fetch, under a lock that serialises all threads. Mark the cookie
-                # handled, in memory only, as yfinance's own csrf path does.
-                data._cookie = True
-            _active_session = self.session
+        _yfinance.use_session(self.session, sets_no_cookie=self.transport is not None)
 
     def fetch_nearest(self, symbol: str) -> NearestChain:
         """The no-date request: quote, expirations and the nearest expiration's puts."""
-        ticker = yf.Ticker(symbol, session=self.session)
+        ticker = Ticker(symbol, session=self.session)
         fetched_at = datetime.now(UTC)
-        answer = _options_call(symbol, ticker._download_options)
+        answer = _options_call(symbol, lambda: download_options(ticker))
         if not answer or not answer.get("underlying"):
             raise _http_failure(symbol) or SourceError("no options listed (unknown symbol?)")
-        expirations = list(ticker.options)  # filled by the request above
+        expirations = list(listed_expirations(ticker))  # filled by the request above
         if not expirations:
             raise SourceError("no expirations listed")
         nearest = expirations[0]
@@ -228,12 +206,12 @@ class YahooSource:
         )
 
     @staticmethod
-    def fetch_expiration(ticker: yf.Ticker, expiration: str) -> PutChain:
+    def fetch_expiration(ticker: Ticker, expiration: str) -> PutChain:
         """One dated request: the puts of `expiration` (YYYY-MM-DD)."""
-        epoch = ticker._expirations.get(expiration)
+        epoch = listed_expirations(ticker).get(expiration)
         if epoch is None:
             raise SourceError(f"{expiration} is not among the listed expirations")
-        answer = _options_call(expiration, lambda: ticker._download_options(epoch))
+        answer = _options_call(expiration, lambda: download_options(ticker, epoch))
         if not answer:
             raise _http_failure(expiration) or SourceError(f"no chain for {expiration}")
         return _options_call(expiration, lambda: put_chain_from_rows(answer["puts"], expiration))

@@ -22,6 +22,11 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from wheelscan.yahoo.demo import DemoMarket
+from wheelscan.yahoo.snapshot_files import (
+    is_options_response,
+    load_snapshot_file,
+    snapshot_file_name,
+)
 
 OPTIONS_PATH = "/v7/finance/options/"
 CRUMB = "wheelscan-offline-crumb"
@@ -41,11 +46,6 @@ def options_request(url: str) -> tuple[str, int | None] | None:
     except ValueError:
         epoch = -1
     return symbol, epoch
-
-
-def snapshot_file_name(symbol: str, epoch: int | None) -> str:
-    """The SPEC 1.2 file name of one options request."""
-    return f"{symbol}.json" if epoch is None else f"{symbol}_{epoch}.json"
 
 
 def _response(
@@ -100,21 +100,22 @@ class YahooStandIn(BaseAdapter):
 
 
 class SnapshotTransport(YahooStandIn):
-    """Replays raw Yahoo responses from a directory laid out as SPEC 1.2."""
+    """Replays raw Yahoo responses from a directory laid out as SPEC 1.2.
+
+    A request with no file answers as Yahoo does for an unknown symbol. A hostile
+    entry (not a regular file, over 16 MiB, not an options answer) raises
+    SnapshotFileError from `send`: it travels through yfinance like a dropped
+    connection would, and becomes that request's error with its one-line reason.
+    """
 
     def __init__(self, directory: Path) -> None:
         super().__init__()
         self.directory = directory.resolve()
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
-        """The file's bytes; anything that is not a plain file directly in the dir is unknown."""
-        try:
-            path = (self.directory / snapshot_file_name(symbol, epoch)).resolve()
-            if path.parent != self.directory or not path.is_file():
-                return 200, EMPTY_RESULT
-            return 200, path.read_bytes()
-        except (OSError, ValueError):  # a NUL in the name, a name too long, a file gone
-            return 200, EMPTY_RESULT
+        """The entry's bytes; a name that is no entry directly in the dir is unknown."""
+        body = load_snapshot_file(self.directory, snapshot_file_name(symbol, epoch))
+        return 200, EMPTY_RESULT if body is None else body
 
 
 def demo_latency() -> float:
@@ -190,9 +191,9 @@ class SnapshotWriter:
         path = self.path_for(symbol, epoch)
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        if not isinstance(parsed, dict) or "optionChain" not in parsed:
+        if not is_options_response(parsed):
             return None
         atomic_write_bytes(path, body, mode=0o644)
         with self._lock:
