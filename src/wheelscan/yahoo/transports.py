@@ -3,8 +3,9 @@
 Mounted on a plain `requests.Session` and handed to yfinance, they let the
 real yfinance code fetch and parse chains offline: from a snapshot directory
 or from the demo market. They answer yfinance's cookie, crumb and consent
-requests too. They set no cookie on purpose: yfinance persists a Yahoo cookie
-to disk, and a fake one would later be sent to the real Yahoo.
+requests too. They set no cookie: yfinance would keep a fake one as Yahoo's
+(in memory only, see _yfinance.py), and `use_session(..., sets_no_cookie=True)`
+spares yfinance a cookie fetch before every request.
 """
 
 from __future__ import annotations
