@@ -300,6 +300,30 @@ def test_waiting_for_a_running_scan_returns_its_outcome(store: Store) -> None:
     assert wait_for_running_scan(store) is None, "nothing holds the lock any more"
 
 
+def test_waiting_for_a_scan_that_ended_before_the_first_look_gives_its_outcome(
+    store: Store,
+) -> None:
+    transport = Hanging({"B"})
+    outcomes: list[ScanOutcome] = []
+
+    def scan() -> None:
+        source = YahooSource("demo", transport)
+        outcomes.append(run_scan(["A", "B"], DEMO, kind=ADHOC, store=store, source=source))
+
+    runner = threading.Thread(target=scan)
+    runner.start()
+    try:
+        until(lambda: transport.waiting == 1, "the scan is running")
+        holder = store.lock_holder()
+    finally:
+        transport.release.set()
+        runner.join()
+    assert holder is not None and store.lock_holder() is None
+    waited = wait_for_running_scan(store, holder=holder)
+    assert waited is not None and waited.state is ScanState.SUCCEEDED and waited.kind is ADHOC
+    assert waited.document == outcomes[0].document
+
+
 def test_waiting_ends_when_stopped_or_past_its_deadline(store: Store) -> None:
     handle = store.acquire_lock("running", str(ADHOC))
     assert handle is not None

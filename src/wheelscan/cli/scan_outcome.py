@@ -84,7 +84,7 @@ def run_or_wait(
                 return outcome
             if announce_wait:
                 typer.echo(f"wheelscan: {outcome.message}; waiting for it to finish", err=True)
-            waited = wait_for_running_scan(stop=stop)
+            waited = wait_for_running_scan(holder=outcome.holder, stop=stop)
             if waited is not None:
                 return waited
 

@@ -142,21 +142,24 @@ def run_scan(
 def wait_for_running_scan(
     store: Store | None = None,
     *,
+    holder: LockInfo | None = None,
     stop: StopEvent | None = None,
     poll_s: float = WAIT_POLL_S,
     timeout_s: float | None = None,
 ) -> ScanOutcome | None:
-    """Block until the scan holding the lock ends and return its outcome.
+    """Block until the scan holding the lock (or `holder`'s scan) ends; return its outcome.
 
-    None when no scan holds the lock. The lock is read every `poll_s` (the
+    None when no scan holds the lock and no `holder` is given. Pass the holder
+    that refused a scan (`ScanOutcome.holder`), so a scan that ends before the
+    first look still gives its outcome. The lock is read every `poll_s` (the
     store has no change notification); the wait also ends when `stop` is set
     (CANCELLED) or after `timeout_s` (FAILED). The outcome comes from the
     finished scan's progress record, document included; a holder that died
-    without recording one gives FAILED once its lock has expired.
+    without recording one gives FAILED.
     """
     store = store or Store()
     stop = stop or StopEvent()
-    holder = _holder(store)
+    holder = holder or _holder(store)
     if holder is None:
         return None
     kind = _kind(holder.kind)
