@@ -58,7 +58,6 @@ from wheelscan.store.records import (
     HISTORY_LIMIT,
     PublishedResults,
     StoreStatus,
-    parse_time,
     published_scan_record,
 )
 
@@ -332,28 +331,17 @@ class Store:
                 results, scan_times, scan, last_run = (
                     snapshot.get(key) for key in self.keys.published()
                 )
+                if scan is None:
+                    snapshot.raise_if_damaged()
                 holder = lock.holder(self._lock_value(snapshot), self.clock())
         except STORE_ERRORS as error:
             return PublishedResults.empty(ttl_s, self._warning(error), self.namespace)
-        if scan is None and results is None:
-            results, scan_times = {}, {}
-        if not isinstance(results, dict) or not isinstance(scan_times, dict):
-            warning = "cannot read the results: corrupted (run `wheelscan cache clear`)"
-            return PublishedResults.empty(ttl_s, warning, self.namespace)
-        scan = scan if isinstance(scan, dict) else None
-        published = parse_time((scan or {}).get("finished_at"))
-        age = self.clock() - published.timestamp() if published else None
-        return PublishedResults(
-            results=results if scan is not None else {},
-            scan_times=scan_times if scan is not None else {},
-            scan=scan,
-            last_run=last_run if isinstance(last_run, str) else None,
-            published_at=published,
-            age_s=age,
+        return PublishedResults.read(
+            (results, scan_times, scan, last_run),
+            now=self.clock(),
             ttl_s=ttl_s,
-            stale=scan is not None and (age is None or age > ttl_s),
-            warning=_stuck_warning(holder),
             namespace=self.namespace,
+            warning=holder.stuck_warning if holder is not None else None,
         )
 
     def read_status(self) -> StoreStatus:
@@ -365,13 +353,15 @@ class Store:
                 value = self._lock_value(snapshot)
                 header, whole = progress.read_whole(snapshot, self.keys)
                 last_run = snapshot.get(self.keys.last_run)
+                if value is None and whole is None and last_run is None:
+                    snapshot.raise_if_damaged()
         except STORE_ERRORS as error:
             return StoreStatus(None, None, None, self._warning(error))
         return StoreStatus(
             lock=lock.holder(value, self.clock()),
             progress=whole,
             last_run=last_run if isinstance(last_run, str) else None,
-            warning=_lock_warning(value),
+            warning=lock.unreadable_warning(value),
             header=header,
         )
 
@@ -379,24 +369,13 @@ class Store:
         """(the last `HISTORY_LIMIT` scans of every source, newest first, warning); never raises."""
         try:
             with read_snapshot(self.directory) as snapshot:
-                history = snapshot.get(self.keys.history, []) if snapshot else []
+                history = snapshot.get(self.keys.history) if snapshot else []
+                if history is None and snapshot is not None:
+                    snapshot.raise_if_damaged()
         except STORE_ERRORS as error:
             return [], self._warning(error)
+        if history is None:
+            return [], None
         if not isinstance(history, list):
             return [], "cannot read the scan history: corrupted (run `wheelscan cache clear`)"
         return [h for h in history if isinstance(h, dict)], None
-
-
-def _stuck_warning(holder: LockInfo | None) -> str | None:
-    if holder is None or not holder.stale:
-        return None
-    return (
-        f"scan {holder.scan_id} (pid {holder.pid}) has not renewed its lock for "
-        f"{holder.heartbeat_age_s:.0f} s (stopped or hung?); these are the last complete results"
-    )
-
-
-def _lock_warning(value: Any) -> str | None:
-    if value is None or lock.LockRecord.parse(value) is not None:
-        return None
-    return "the scan lock record is unreadable; the next scan replaces it"

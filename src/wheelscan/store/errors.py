@@ -35,6 +35,8 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (
 (ValueError, TypeError, zlib.error) for a value that is not compressed JSON.
 UnsafePathError (a symlink refused) is a ValueError too."""
 
+NEARLY_FULL_BYTES = 64 * 1024
+"""Below this much free space, SQLite's "disk I/O error" means the disk is full."""
 CORRUPT_MARKERS = ("not a database", "malformed", "file is encrypted", "unsupported file format")
 """What SQLite says about a file that is not (or no longer) a database."""
 
@@ -63,6 +65,17 @@ def read_only_file_system(directory: Path) -> bool:
     return False
 
 
+def disk_full(directory: Path) -> bool:
+    """Whether the file system holding `directory` has (almost) no space left for us."""
+    for path in (directory, *directory.parents):
+        try:
+            info = os.statvfs(path)
+        except OSError:
+            continue
+        return info.f_bavail * info.f_frsize < NEARLY_FULL_BYTES
+    return False
+
+
 def _not_writable(directory: Path) -> str:
     if read_only_file_system(directory):
         return f"the file system holding {directory} is read-only (EROFS)"
@@ -86,7 +99,8 @@ def describe(error: BaseException, directory: Path) -> str:
     if is_corruption(error):
         return f"the cache file {database} is corrupted: run `wheelscan cache clear` or delete it"
     number = error.errno if isinstance(error, OSError) else None
-    if number == errno.ENOSPC or "disk is full" in lowered:
+    io_error = isinstance(error, sqlite3.OperationalError) and "disk i/o error" in lowered
+    if number == errno.ENOSPC or "disk is full" in lowered or (io_error and disk_full(directory)):
         return f"the disk holding {directory} is full (ENOSPC)"
     if number == errno.EROFS:
         return f"the file system holding {directory} is read-only (EROFS)"

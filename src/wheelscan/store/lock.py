@@ -206,6 +206,16 @@ class LockInfo:
             expires_in_s=max(0.0, record.expires_at - now),
         )
 
+    @property
+    def stuck_warning(self) -> str | None:
+        """What a reader says while this holder misses its heartbeats (else None)."""
+        if not self.stale:
+            return None
+        return (
+            f"scan {self.scan_id} (pid {self.pid}) has not renewed its lock for "
+            f"{self.heartbeat_age_s:.0f} s (stopped or hung?); these are the last complete results"
+        )
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -227,6 +237,13 @@ def why_free(value: Any, now: float) -> str | None:
     if death:
         return f"the lock of scan {record.scan_id} ({death})"
     return None
+
+
+def unreadable_warning(value: Any) -> str | None:
+    """What `status` says about a lock row that is no lock record (None if it is one)."""
+    if value is None or LockRecord.parse(value) is not None:
+        return None
+    return "the scan lock record is unreadable; the next scan replaces it"
 
 
 def holder(value: Any, now: float) -> LockInfo | None:

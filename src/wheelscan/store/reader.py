@@ -9,9 +9,9 @@ value reads exactly as `Cache.get` would return it. Everything one reader needs
 is read inside one read transaction: in WAL mode that is a consistent snapshot
 that never waits for writers and never blocks them.
 
-On a read-only file system SQLite cannot create the `-shm` file a WAL database
-needs; when no `-wal` file holds writes either, the database is opened as
-`immutable` (nothing can change it there anyway).
+On a read-only or full file system SQLite cannot create (or grow) the `-shm`
+file a WAL database needs; when no `-wal` file holds writes either, the database
+is opened as `immutable` (no writer can change it there anyway).
 """
 
 from __future__ import annotations
@@ -113,6 +113,12 @@ class Snapshot:
         ((result,), *_) = self._connection.execute("PRAGMA quick_check").fetchall()
         return str(result)
 
+    def raise_if_damaged(self) -> None:
+        """Raise sqlite3.DatabaseError when the file is damaged. A damaged index can
+        make lookups find nothing without an error: call this when a read found nothing."""
+        if self.check() != "ok":
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
 
 def _connect(database: Path, immutable: bool) -> sqlite3.Connection:
     connection = sqlite3.connect(
@@ -149,7 +155,8 @@ def read_snapshot(directory: Path) -> Iterator[Snapshot | None]:
         if "no such table" in text:
             yield None  # created, not yet set up by diskcache
             return
-        if "unable to open" not in text or _wal_holds_writes(database):
+        cannot_share = "unable to open" in text or "disk I/O error" in text
+        if not cannot_share or _wal_holds_writes(database):
             raise
         try:
             connection = _connect(database, immutable=True)

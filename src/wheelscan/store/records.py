@@ -79,6 +79,40 @@ class PublishedResults:
         """Nothing published (or nothing readable, with the `warning` saying why)."""
         return cls({}, {}, None, None, None, None, ttl_s, False, warning, namespace)
 
+    @classmethod
+    def read(
+        cls,
+        values: tuple[Any, Any, Any, Any],
+        *,
+        now: float,
+        ttl_s: float,
+        namespace: str,
+        warning: str | None,
+    ) -> PublishedResults:
+        """The published results from the values of `StoreKeys.published()` as read
+        (results, scan times, scan record, last run), their age reckoned at `now`."""
+        results, scan_times, scan, last_run = values
+        if scan is None and results is None:
+            results, scan_times = {}, {}
+        if not isinstance(results, dict) or not isinstance(scan_times, dict):
+            corrupted = "cannot read the results: corrupted (run `wheelscan cache clear`)"
+            return cls.empty(ttl_s, corrupted, namespace)
+        scan = scan if isinstance(scan, dict) else None
+        published = parse_time((scan or {}).get("finished_at"))
+        age = now - published.timestamp() if published else None
+        return cls(
+            results=results if scan is not None else {},
+            scan_times=scan_times if scan is not None else {},
+            scan=scan,
+            last_run=last_run if isinstance(last_run, str) else None,
+            published_at=published,
+            age_s=age,
+            ttl_s=ttl_s,
+            stale=scan is not None and (age is None or age > ttl_s),
+            warning=warning,
+            namespace=namespace,
+        )
+
     @property
     def fresh(self) -> bool:
         return self.scan is not None and not self.stale
