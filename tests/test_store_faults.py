@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import logging
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import zlib
@@ -458,3 +460,61 @@ def test_a_symlinked_log_is_refused_in_one_line(wheelscan_home: Path, link: str)
     assert done.returncode == 2 and one_line(done.stderr), done.stderr
     assert f"{path} is a symlink" in done.stderr
     assert list(target.iterdir()) == []
+
+
+# --- the log file ----------------------------------------------------------------------------
+
+
+def test_rotated_logs_are_private_from_their_first_byte_and_never_follow_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelscan.logfile import PrivateRotatingFileHandler
+
+    chmodded: list[str] = []
+    real_chmod = os.chmod
+
+    def chmod(path: object, *args: Any, **kwargs: Any) -> None:
+        chmodded.append(str(path))
+        real_chmod(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "chmod", chmod)
+    target = tmp_path / "elsewhere"
+    target.write_text("not a log\n")
+    log = tmp_path / "wheelscan.log"
+    Path(f"{log}.2").symlink_to(target)
+    previous = os.umask(0)
+    try:
+        handler = PrivateRotatingFileHandler(log, maxBytes=200, backupCount=3, encoding="utf-8")
+        logger = logging.getLogger("wheelscan.test.rotation")
+        logger.addHandler(handler)
+        try:
+            for number in range(40):
+                logger.warning("line %d of a log that rotates every few lines", number)
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+    finally:
+        os.umask(previous)
+    modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in tmp_path.glob("wheelscan.log*")}
+    assert modes == dict.fromkeys(["wheelscan.log", *(f"wheelscan.log.{n}" for n in (1, 2, 3))],
+                                  0o600)  # fmt: skip
+    assert chmodded == [] and target.read_text() == "not a log\n"
+
+
+def test_a_log_on_a_full_disk_costs_one_warning_line(tmpfs: Path) -> None:
+    code = (
+        "import logging, sys\n"
+        "from wheelscan.logfile import log_to_file\n"
+        "assert log_to_file() is not None\n"
+        "for n in range(2000):\n"
+        "    logging.getLogger('wheelscan.x').warning('line %d %s', n, 'x' * 200)\n"
+        "print('still running')\n"
+    )
+    (tmpfs / "logs").mkdir()
+    fill(tmpfs)
+    env = {**os.environ, "WHEELSCAN_HOME": str(tmpfs)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=DEADLINE_S)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "still running\n", done.stderr
+    assert done.stderr.startswith("wheelscan: warning: cannot write the log file ")
+    assert "No space left on device" in done.stderr and done.stderr.count("\n") == 1
