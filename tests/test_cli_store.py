@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,68 @@ def test_cache_clear_empties_the_store(tmp_path: Path, monkeypatch) -> None:
     assert done.returncode == 0 and "Cleared" in done.stdout
     assert json.loads(wheelscan("history", "--json").stdout) == []
     assert "No results yet" in wheelscan("results").stdout
+
+
+def _publish(home: Path, namespace: str, ago_s: float) -> None:
+    """A published watchlist scan in `namespace`, finished `ago_s` seconds ago."""
+    import time
+
+    from wheelscan.store import Store
+
+    store = Store(home / "cache", namespace=namespace, clock=lambda: time.time() - ago_s)
+    finished = datetime.fromtimestamp(store.clock(), UTC).isoformat()
+    handle = store.acquire_lock(f"{namespace}-scan", "watchlist", source=namespace)
+    assert handle is not None
+    document = {
+        "scan": {"id": f"{namespace}-scan", "kind": "watchlist", "state": "SUCCEEDED",
+                 "source": namespace, "finished_at": finished},
+        "results": {"KO": {"underlying_price": 60.0, "as_of": finished, "candidates": [],
+                           "rejected": {}}},
+    }  # fmt: skip
+    assert store.publish(handle, document, "Scan completed")
+    assert store.release_lock(handle)
+    store.close()
+
+
+def test_results_two_hours_old_stay_and_show_as_stale_with_their_age(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    _publish(tmp_path, "yahoo", ago_s=2 * 3600)
+    document = json.loads(wheelscan("results", "--json").stdout)
+    assert list(document["results"]) == ["KO"] and document["stale"] is True
+    assert 2 * 3600 <= document["age_s"] < 2 * 3600 + 600
+    text = wheelscan("results").stdout
+    assert "STALE" in text and "2.0 h ago" in text and "from 1 tickers" in text
+
+
+def test_live_readers_never_show_demo_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    _publish(tmp_path, "demo", ago_s=0)
+    document = json.loads(wheelscan("results", "--json").stdout)
+    assert document["results"] == {} and document["scan"] is None
+    _publish(tmp_path, "yahoo", ago_s=60)
+    document = json.loads(wheelscan("results", "--json").stdout)
+    assert document["scan"]["source"] == "yahoo" and document["stale"] is False
+    cleared = wheelscan("cache", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    from wheelscan.store import Store
+
+    assert Store(tmp_path / "cache", namespace="demo").read_results().scan is None
+
+
+def test_status_on_a_lock_row_with_wrong_types_is_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelscan.store import Store
+
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    store = Store(tmp_path / "cache")
+    store._open().set(store.keys.lock, {"token": ["x"], "pid": "1", "ttl_s": "long"})
+    store.close()
+    for args in (["status", "--json"], ["status"]):
+        done = wheelscan(*args)
+        assert done.returncode == 0 and done.stderr.count("\n") == 1, done.stderr
+        assert "lock record is unreadable" in done.stderr and "Traceback" not in done.stderr
