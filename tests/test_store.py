@@ -234,6 +234,7 @@ def test_a_demo_scan_is_invisible_to_live_readers_and_never_blocks_a_live_scan(
     assert demo.append_progress(demo_lock, header("demo1", 1), [ProgressRow("ZZZZ", {})])
     assert set(live.read_results().results) == {"AAPL"}
     assert live.read_results().scan["id"] == "live1" and live.read_results().namespace == "yahoo"
+    assert demo.read_results().scan["source_namespace"] == "demo"
     assert set(demo.read_results().results) == {"ZZZZ"}
     live_status, demo_status = live.read_status(), demo.read_status()
     assert live_status.lock.scan_id == "live2" and live_status.header is None

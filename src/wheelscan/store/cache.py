@@ -281,7 +281,10 @@ class Store:
                 return False
             cache.set(self.keys.results, results)
             cache.set(self.keys.scan_times, scan_times)
-            cache.set(self.keys.published_scan, published_scan_record(document["scan"], now))
+            cache.set(
+                self.keys.published_scan,
+                published_scan_record(document["scan"], now, self.namespace),
+            )
             cache.set(self.keys.last_run, last_run)
             return True
 

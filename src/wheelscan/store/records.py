@@ -43,9 +43,13 @@ def parse_time(text: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def published_scan_record(scan: dict[str, Any], published_at: float) -> dict[str, Any]:
-    """The published scan record: the SPEC 7 `scan` and when it was published."""
-    return {**scan, "published_at": datetime.fromtimestamp(published_at, UTC).isoformat()}
+def published_scan_record(
+    scan: dict[str, Any], published_at: float, namespace: str
+) -> dict[str, Any]:
+    """The published scan record: the SPEC 7 `scan`, when it was published, and the
+    store namespace it was published in (`scan.source_namespace`, SPEC 7 schema 2)."""
+    published = datetime.fromtimestamp(published_at, UTC).isoformat()
+    return {**scan, "published_at": published, "source_namespace": namespace}
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ def clear(cache: diskcache.Cache, directory: Path, now: float) -> lock.LockInfo 
 def reset_if_corrupt(directory: Path) -> bool:
     """Delete `cache.db` and its side files when SQLite finds them damaged, or remove
     an empty directory named `cache.db`; True if it did either."""
+    if directory.is_symlink():  # its files are not ours to delete
+        return False
     database = directory / DATABASE_FILE
     try:
         mode = os.lstat(database).st_mode
