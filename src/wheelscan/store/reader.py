@@ -142,7 +142,8 @@ def read_snapshot(directory: Path) -> Iterator[Snapshot | None]:
     """A read-only snapshot of the cache in `directory`; None when there is no cache yet.
 
     Raises what a broken cache raises (sqlite3.DatabaseError, OSError,
-    UnsafePathError); never creates or changes a file but SQLite's `-shm`.
+    UnsafePathError). Changes no file; SQLite may create the empty `-wal` and
+    `-shm` side files (with the database file's mode).
     """
     if not check_database_path(directory):
         yield None
