@@ -126,7 +126,7 @@ def progress_record() -> dict[str, Any]:
         "total": 4,
         "current": "SPY",
         "candidates": sum(len(r["candidates"]) for r in results.values()),
-        "errors": {"MSFT": "HTTP 429 Too Many Requests"},
+        "errors": {"MSFT": "HTTP 429"},
         "started": (NOW - timedelta(seconds=42)).isoformat(),
         "updated": NOW.isoformat(),
         "results": results,

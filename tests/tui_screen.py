@@ -58,14 +58,22 @@ def screen_lines(svg: str, width: int, height: int) -> list[str]:
     return ["".join(row)[:width] for row in lines]
 
 
-async def settled_screen(pilot: Pilot, app: App[object]) -> list[str]:
-    """The screen's text once pending messages and repaints are done, toasts cleared
-    (their text holds paths and process ids, and they time out on their own)."""
+async def settled_screen(
+    pilot: Pilot, app: App[object], steady: int = 3, timeout: float = 15
+) -> list[str]:
+    """The screen's text once it stops changing: the same on `steady` captures in a row
+    (a scrollbar appears a repaint after the text that needs it), toasts cleared (their
+    text holds paths and process ids, and they time out on their own)."""
     app.clear_notifications()
-    await pilot.pause()
-    await pilot.pause()
     width, height = app.size
-    return screen_lines(app.export_screenshot(), width, height)
+    deadline = time.monotonic() + timeout
+    captures: list[list[str]] = []
+    while len(captures) < steady or any(c != captures[-1] for c in captures[-steady:]):
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen kept changing")
+        await pilot.pause(0.05)
+        captures.append(screen_lines(app.export_screenshot(), width, height))
+    return captures[-1]
 
 
 def assert_matches_golden(name: str, lines: list[str]) -> None:
