@@ -234,6 +234,7 @@ def test_refusal_answers_without_raising() -> None:
         ({"price": 0}, "price", "above 0"),
         ({"price": None}, "price", "needs a price"),
         ({"symbol": "PEP"}, "symbol", "not an option on PEP"),
+        ({"symbol": 5}, "symbol", "symbol must be a string"),
         ({"date": date(2026, 2, 21)}, "date", "expired on 2026-02-20"),
         ({"date": datetime(2026, 1, 5, 10)}, "date", "must be a date"),
         ({"kind": "expire", "price": None}, "date", "expires on 2026-02-20, after 2026-01-05"),

@@ -83,6 +83,8 @@ class Event:
         object.__setattr__(self, name, value)
 
     def _check_symbol(self) -> None:
+        if not isinstance(self.symbol, str):
+            raise EventError(f"symbol must be a string, got {self.symbol!r}", "symbol")
         try:
             self._set("symbol", normalize_symbol(self.symbol))
         except SymbolError as error:
