@@ -1,4 +1,4 @@
-"""Intrinsic-value badges (SPEC 4) in the JSON document and the table, and the discount line."""
+"""Intrinsic-value badges (SPEC 4) in the JSON document and the table, and the valuation line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wheelscan.cli.main import app
-from wheelscan.cli.render import valuation_lines
+from wheelscan.cli.tables import valuation_lines
 from wheelscan.core.valuation import badge_for, discount_pct
 
 runner = CliRunner()
@@ -34,8 +34,11 @@ def test_discount_is_value_minus_price_over_value() -> None:
     assert discount_pct(180.0, None) is None
 
 
+LOOSE = ["--min-return", "1", "--max-delta", "0.5"]  # candidates whatever the demo's day
+
+
 def scan_json(*args: str) -> dict:
-    result = runner.invoke(app, ["scan", *args, "--source", "demo", "--json"])
+    result = runner.invoke(app, ["scan", *args, *LOOSE, "--source", "demo", "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -57,27 +60,29 @@ def test_every_candidate_carries_the_badge_of_its_watchlist_value(wheelscan_home
     assert set(badges.values()) == {"good", "high"}
 
 
-def test_the_table_shows_badges_and_a_discount_line(wheelscan_home: Path) -> None:
+def test_the_table_shows_badges_and_a_valuation_line(wheelscan_home: Path) -> None:
     assert runner.invoke(app, ["watchlist", "set-value", "KO", "1000"]).exit_code == 0
-    result = runner.invoke(app, ["scan", "KO", "MSFT", "--source", "demo"])
+    result = runner.invoke(app, ["scan", "KO", "MSFT", *LOOSE, "--source", "demo", "--top", "0"])
     assert result.exit_code == 0, result.output
     document = scan_json("KO", "MSFT")
     price = document["results"]["KO"]["underlying_price"]
-    discount = (1000 - price) / 1000 * 100
+    below = round((1000 - price) / 1000 * 100)
     ko_lines = [line for line in result.stdout.splitlines() if line.startswith("KO: price")]
     assert ko_lines == [
-        f"KO: price {price:.2f}, intrinsic value 1000.00, discount {discount:.1f}%"
+        f"KO: price {price:.2f}, intrinsic value 1000.00, {below} % below value"
         f" ({len(document['results']['KO']['candidates'])} good)"
     ]
     assert not any(line.startswith("MSFT: price") for line in result.stdout.splitlines())
     assert "good" in result.stdout and "n/a" in result.stdout
 
 
-def test_valuation_lines_skip_tickers_without_a_value() -> None:
-    document = {
-        "results": {
-            "A": {"underlying_price": 90.0, "intrinsic_value": 100.0, "candidates": []},
-            "B": {"underlying_price": 90.0, "intrinsic_value": None, "candidates": []},
-        }
+def test_valuation_lines_say_above_or_below_value_and_skip_tickers_without_one() -> None:
+    results = {
+        "A": {"underlying_price": 90.0, "intrinsic_value": 100.0, "candidates": []},
+        "B": {"underlying_price": 90.0, "intrinsic_value": None, "candidates": []},
+        "C": {"underlying_price": 111.6, "intrinsic_value": 100.0, "candidates": []},
     }
-    assert valuation_lines(document) == ["A: price 90.00, intrinsic value 100.00, discount 10.0%"]
+    assert valuation_lines(results) == [
+        "A: price 90.00, intrinsic value 100.00, 10 % below value",
+        "C: price 111.60, intrinsic value 100.00, 12 % above value",
+    ]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from wheelscan.core.scan_record import SCHEMA_VERSION
+
 QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
 
 CANDIDATE_KEYS = {
@@ -33,14 +35,14 @@ def wheelscan(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-def test_scan_json_is_one_schema_1_document() -> None:
+def test_scan_json_is_one_document_of_the_current_schema() -> None:
     done = wheelscan(
         "scan", "QQQ", "--source", f"snapshot:{QQQ_DIR}", "--max-dte", "3",
         "--min-return", "10", "--max-delta", "0.35", "--rate", "4", "--json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)  # stdout holds the document and nothing else
-    assert document["schema"] == 1
+    assert document["schema"] == SCHEMA_VERSION
     assert set(document["scan"]) == SCAN_KEYS
     scan = document["scan"]
     assert scan["kind"] == "adhoc"

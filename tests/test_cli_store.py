@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from wheelscan.core.scan_record import SCHEMA_VERSION
+
 HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.scan.engine")
 PROBE = """
 import json, sys
@@ -71,7 +73,7 @@ def test_results_json_is_the_published_document_with_its_age(home: Path) -> None
     done = wheelscan("results", "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert document["schema"] == 1
+    assert document["schema"] == SCHEMA_VERSION
     assert document["scan"]["kind"] == "watchlist" and document["scan"]["state"] == "SUCCEEDED"
     assert "ZZZZ" not in document["results"], "ad-hoc scans are never published"
     assert len(document["results"]) > 10
@@ -157,7 +159,7 @@ def test_results_two_hours_old_stay_and_show_as_stale_with_their_age(
     assert list(document["results"]) == ["KO"] and document["stale"] is True
     assert 2 * 3600 <= document["age_s"] < 2 * 3600 + 600
     text = wheelscan("results").stdout
-    assert "STALE" in text and "2.0 h ago" in text and "from 1 tickers" in text
+    assert "STALE" in text and "2.0 h ago" in text and "0 candidates from 1 ticker\n" in text
 
 
 def test_live_readers_never_show_demo_results(

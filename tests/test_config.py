@@ -207,7 +207,7 @@ def test_core_records_and_config_load_no_numpy() -> None:
     script = (
         "import sys\n"
         "import wheelscan.config, wheelscan.core.models, wheelscan.core.sources\n"
-        "import wheelscan.cli.options, wheelscan.cli.params\n"
+        "import wheelscan.cli.options\n"
         "print(sorted(m for m in ('numpy', 'yfinance', 'diskcache') if m in sys.modules))\n"
     )
     done = subprocess.run(

@@ -28,7 +28,7 @@ print(json.dumps({{"code": code, "loaded": sorted(m for m in {HEAVY!r} if m in s
 
 APP_PROBE = f"""
 import json, sys
-from wheelscan.cli.tui_cmd import build_app
+from wheelscan.cli.main import build_app
 
 app = build_app("demo")
 seen = {{}}

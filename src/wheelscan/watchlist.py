@@ -175,10 +175,27 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
     return Watchlist(tuple(parse_watchlist(text, path)), path, is_default=False)
 
 
-def read_symbol_file(path: Path) -> list[str]:
-    """Symbols to import: one per line (`#` comments allowed), or a CSV with a symbol column.
+@dataclass(frozen=True)
+class SymbolFile:
+    """What an import file holds: symbol -> its notes (file order), and the lines skipped
+    as a broker export's footer ("Total", "Account Total", a disclaimer)."""
 
-    Every symbol is validated; a bad one or a repeated one names its line.
+    symbols: dict[str, str]
+    skipped_lines: tuple[int, ...] = ()
+
+
+NOTES_COLUMNS = ("notes", "note")
+SYMBOL_COLUMNS = ("symbol", "ticker")
+_FOOTER_WORD = re.compile(r"\btotal\b", re.IGNORECASE)
+
+
+def read_symbol_file(path: Path) -> SymbolFile:
+    """Symbols to import: one per line (`#` comments allowed), or a CSV with a symbol
+    column and optionally a notes column.
+
+    Every symbol is validated; a bad one or a repeated one names its line. In a CSV,
+    a row whose symbol cell says "total", and the rows after the last symbol that
+    hold no symbol (a broker's footer), are skipped and reported, not refused.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -186,15 +203,19 @@ def read_symbol_file(path: Path) -> list[str]:
         raise WatchlistError(f"{path}: cannot read: {error}") from None
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
-    if "," in first or first.strip().lower() in ("symbol", "ticker"):
-        rows = _csv_symbols(text, path)
+    skipped: list[int] = []
+    if "," in first or first.strip().lower() in SYMBOL_COLUMNS:
+        rows = _csv_rows(text, path)
+        skipped = _footer_lines(rows)
     else:
         rows = [
-            (number, line.split("#", 1)[0].strip()) for number, line in enumerate(lines, start=1)
+            (number, line.split("#", 1)[0].strip(), "")
+            for number, line in enumerate(lines, start=1)
         ]
-    symbols: dict[str, int] = {}
-    for number, raw in rows:
-        if not raw:
+    symbols: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for number, raw, notes in rows:
+        if not raw or number in skipped:
             continue
         try:
             symbol = normalize_symbol(raw)
@@ -202,22 +223,52 @@ def read_symbol_file(path: Path) -> list[str]:
             raise WatchlistError(f"{path}:{number}: {error}") from None
         if symbol in symbols:
             raise WatchlistError(
-                f"{path}:{number}: duplicate symbol {symbol} (first on line {symbols[symbol]})"
+                f"{path}:{number}: duplicate symbol {symbol} (first on line {first_line[symbol]})"
             )
-        symbols[symbol] = number
+        symbols[symbol] = notes
+        first_line[symbol] = number
     if not symbols:
         raise WatchlistError(f"{path}: no symbols found")
-    return list(symbols)
+    return SymbolFile(symbols, tuple(skipped))
 
 
-def _csv_symbols(text: str, path: Path) -> list[tuple[int, str]]:
+def _is_symbol(raw: str) -> bool:
+    try:
+        normalize_symbol(raw)
+    except SymbolError:
+        return False
+    return True
+
+
+def _footer_lines(rows: list[tuple[int, str, str]]) -> list[int]:
+    """The lines of `rows` that are a broker export's totals or footer, not symbols."""
+    totals = [number for number, raw, _ in rows if _FOOTER_WORD.search(raw)]
+    trailing: list[int] = []
+    for number, raw, _ in reversed(rows):
+        if raw and _is_symbol(raw) and number not in totals:
+            break
+        if raw:
+            trailing.append(number)
+    return sorted(set(totals) | set(trailing))
+
+
+def _csv_rows(text: str, path: Path) -> list[tuple[int, str, str]]:
+    """(line, symbol cell, notes cell) per CSV row; the header is line 1."""
     reader = csv.DictReader(io.StringIO(text))
     columns = {name.strip().lower(): name for name in reader.fieldnames or [] if name}
-    column = columns.get("symbol") or columns.get("ticker")
-    if column is None:
+    symbol_column = next((columns[c] for c in SYMBOL_COLUMNS if c in columns), None)
+    if symbol_column is None:
         raise WatchlistError(f"{path}: CSV has no 'symbol' column (columns: {', '.join(columns)})")
-    # The header is line 1; DictReader's line_num counts physical lines read so far.
-    return [(reader.line_num, (row.get(column) or "").strip()) for row in reader]
+    notes_column = next((columns[c] for c in NOTES_COLUMNS if c in columns), None)
+    # DictReader's line_num counts the physical lines read so far.
+    return [
+        (
+            reader.line_num,
+            (row.get(symbol_column) or "").strip(),
+            (row.get(notes_column) or "").strip() if notes_column else "",
+        )
+        for row in reader
+    ]
 
 
 class WatchlistFile:
@@ -266,9 +317,15 @@ class WatchlistFile:
     def symbols(self) -> list[str]:
         return [normalize_symbol(k) for k in self._tickers()]
 
-    def add(self, symbols: Iterable[str], notes: str = "", value: float | None = None) -> list[str]:
-        """Add new symbols; one already listed (or given twice) is refused and none is added."""
-        wanted = [normalize_symbol(s) for s in symbols]
+    def add(
+        self, symbols: Iterable[str] | dict[str, str], notes: str = "", value: float | None = None
+    ) -> list[str]:
+        """Add new symbols (a dict gives each its own notes); one already listed (or given
+        twice) is refused and none is added. An intrinsic value is one stock's: it is
+        refused for several symbols at once."""
+        noted = symbols if isinstance(symbols, dict) else dict.fromkeys(symbols, notes)
+        raw = list(symbols)
+        wanted = [normalize_symbol(s) for s in raw]
         present = set(self.symbols())
         repeated = sorted({s for s in wanted if s in present or wanted.count(s) > 1})
         if repeated:
@@ -278,9 +335,15 @@ class WatchlistFile:
                 else f"duplicate symbol {repeated[0]} (nothing was added)"
             )
         if value is not None:
+            if len(wanted) > 1:
+                raise WatchlistError(
+                    f"--value is one stock's intrinsic value, and {len(wanted)} symbols were "
+                    "given: add them, then `wheelscan watchlist set-value SYMBOL VALUE` each"
+                )
             value = check_intrinsic_value(value)
-        for symbol in wanted:
-            self._tickers()[symbol] = self._new_table(WatchlistEntry(symbol, True, notes, value))
+        for original, symbol in zip(raw, wanted, strict=True):
+            entry = WatchlistEntry(symbol, True, noted[original], value)
+            self._tickers()[symbol] = self._new_table(entry)
         return wanted
 
     def _existing(self, raw: str) -> tuple[str, Any]:
@@ -290,10 +353,42 @@ class WatchlistFile:
             raise WatchlistError(f"{symbol} is not on the watchlist")
         return key, self._tickers()[key]
 
-    def remove(self, raw: str) -> str:
-        key, _ = self._existing(raw)
-        del self._tickers()[key]
-        return normalize_symbol(key)
+    def remove(self, symbols: Iterable[str]) -> list[str]:
+        """Remove symbols; one that is not listed is refused and none is removed."""
+        wanted = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        missing = [s for s in wanted if self._key_of(s) is None]
+        if missing:
+            raise WatchlistError(
+                f"not on the watchlist: {', '.join(missing)} (nothing was removed)"
+            )
+        for symbol in wanted:
+            del self._tickers()[self._key_of(symbol)]
+        return wanted
+
+    def clear(self) -> list[str]:
+        """Remove every symbol; returns them."""
+        removed = self.symbols()
+        for key in list(self._tickers()):
+            del self._tickers()[key]
+        return removed
+
+    def replace(self, symbols: dict[str, str]) -> tuple[list[str], list[str]]:
+        """Make the list exactly `symbols` (symbol -> notes): entries already listed keep
+        their state and value (and their notes unless the new notes say something).
+        Returns (added, removed)."""
+        wanted = {normalize_symbol(s): notes for s, notes in symbols.items()}
+        removed = [s for s in self.symbols() if s not in wanted]
+        for symbol in removed:
+            del self._tickers()[self._key_of(symbol)]
+        added = []
+        for symbol, notes in wanted.items():
+            key = self._key_of(symbol)
+            if key is None:
+                self._tickers()[symbol] = self._new_table(WatchlistEntry(symbol, notes=notes))
+                added.append(symbol)
+            elif notes:
+                self._tickers()[key]["notes"] = notes
+        return added, removed
 
     def update(self, raw: str, change: Callable[[Any], None]) -> str:
         key, table = self._existing(raw)

@@ -1,18 +1,77 @@
-"""The console entry point: `status --json` and `results --json [TICKER]` without typer.
+"""The console entry point, and the JSON readers `status --json` / `results --json [TICKER]`.
 
-Scripts and status bars call these two in a loop, so they must start close to
-a bare interpreter plus the store read (benchmarks/startup.py measures it).
-typer 0.29 imports pydantic and builds a validator for every option on each
-invocation, about 150 ms before a command runs; these two argument shapes are
-simple enough to recognise by hand. Everything else, `--help` included, goes
-to the typer app in cli/main.py, which prints the same documents.
+Scripts and status bars call these two in a loop, so they must start close to a
+bare interpreter plus the store read (benchmarks/startup.py measures it): typer
+imports pydantic and builds a validator for every option on each invocation,
+which costs more than the command itself. These two argument shapes are simple
+enough to recognise by hand. Everything else, `--help` included, goes to the
+typer app in cli/main.py, whose `status` and `results` print the documents built
+here, so both paths print the same bytes.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
+
+from wheelscan.core.errors import InputError
+
+if TYPE_CHECKING:
+    from wheelscan.store import PublishedResults, Store, StoreStatus
 
 JSON_FLAG = "--json"
+
+
+class NotInResults(InputError):
+    """`results TICKER` for a ticker the published scan did not cover."""
+
+
+def reader_store() -> Store:
+    """The store the reading commands read."""
+    from wheelscan.store import Store
+
+    return Store()
+
+
+def status_document(state: StoreStatus) -> dict[str, Any]:
+    return {
+        "running": state.running,
+        "lock": state.lock.to_json() if state.lock else None,
+        "progress": state.progress.to_json(with_results=False) if state.progress else None,
+        "interrupted": state.interrupted,
+        "last_run": state.last_run,
+        "warning": state.warning,
+    }
+
+
+def chosen_results(published: PublishedResults, symbol: str | None) -> dict[str, Any]:
+    """The published results, only `symbol`'s when given.
+
+    Raises NotInResults when a scan is published and `symbol` is not in it.
+    """
+    if symbol is None:
+        return published.results
+    if symbol not in published.results and published.scan is not None:
+        scan = published.scan
+        raise NotInResults(
+            f"{symbol} is not in the latest results (scan {scan.get('id')}, "
+            f"{len(published.results)} tickers): `wheelscan scan {symbol}` scans it"
+        )
+    return {symbol: published.results[symbol]} if symbol in published.results else {}
+
+
+def results_document(published: PublishedResults, symbol: str | None) -> dict[str, Any]:
+    """The published results (only `symbol`'s when given), with their age and staleness."""
+    document = published.document()
+    document["results"] = chosen_results(published, symbol)
+    document.update(
+        age_s=None if published.age_s is None else round(published.age_s, 1),
+        stale=published.stale,
+        ttl_minutes=published.ttl_s / 60,
+        last_run=published.last_run,
+        warning=published.warning,
+    )
+    return document
 
 
 def fast_reader(args: list[str]) -> tuple[str, str | None] | None:
@@ -31,30 +90,22 @@ def fast_reader(args: list[str]) -> tuple[str, str | None] | None:
     return None
 
 
-def _symbol(ticker: str) -> str:
-    """The normalized ticker, or exit 2 with one line (the symbol rules load only here)."""
-    from wheelscan.core.symbols import SymbolError, normalize_symbol
+def _answer(command: str, ticker: str | None) -> None:
+    """Print the document; bad input is one error line and exit 2, as in the typer app."""
+    from wheelscan.cli.json_output import echo_json
+    from wheelscan.cli.messages import fail, warn
+    from wheelscan.core.symbols import normalize_symbol
 
     try:
-        return normalize_symbol(ticker)
-    except SymbolError as error:
-        sys.stderr.write(f"wheelscan: error: {error}\n")
-        sys.exit(2)
-
-
-def _answer(command: str, ticker: str | None) -> None:
-    from wheelscan.cli.json_output import echo_json
-    from wheelscan.cli.store_json import results_document, status_document
-    from wheelscan.store import Store
-
-    symbol = _symbol(ticker) if ticker else None
-    if command == "status":
-        document = status_document(Store().read_status())
-    else:
-        document = results_document(Store().read_results(), symbol)
+        symbol = normalize_symbol(ticker) if ticker else None
+        if command == "status":
+            document = status_document(reader_store().read_status())
+        else:
+            document = results_document(reader_store().read_results(), symbol)
+    except InputError as error:
+        fail(str(error))
     echo_json(document)
-    if document.get("warning"):
-        sys.stderr.write(f"wheelscan: warning: {document['warning']}\n")
+    warn(document.get("warning"))
 
 
 def run() -> None:

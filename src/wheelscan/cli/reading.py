@@ -1,0 +1,151 @@
+"""`wheelscan status`, `results`, `history` and `cache clear`: readers of the store.
+
+These must start fast: they import the store (standard library + diskcache)
+and rich, never the engine, pandas, yfinance, numpy or textual. Their JSON
+documents are built in cli/fast.py, which prints them without typer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from wheelscan.cli.fast import reader_store, results_document, status_document
+from wheelscan.cli.json_output import echo_json
+from wheelscan.cli.messages import ExitCode, fail, plural, warn
+from wheelscan.cli.options import JsonOption, SortOption, TopOption
+
+
+def ago(seconds: float | None) -> str:
+    """An age as a person says it: '40 s ago', '12 min ago', '3.5 h ago', '2.0 days ago'."""
+    if seconds is None:
+        return "unknown age"
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h ago"
+    return f"{seconds / 86400:.1f} days ago"
+
+
+def status(as_json: JsonOption = False) -> None:
+    """The running scan and its progress, the lock holder, the last run."""
+    from wheelscan.cli.tables import local_time
+
+    state = reader_store().read_status()
+    if as_json:
+        echo_json(status_document(state))
+        warn(state.warning)
+        return
+    warn(state.warning)
+    lock, progress = state.lock, state.progress
+    if lock is None:
+        typer.echo("No scan running.")
+    else:
+        typer.echo(
+            f"Scan {lock.scan_id} ({lock.kind}, {lock.source or '?'}) holds the lock: "
+            f"pid {lock.pid} on {lock.host}, started {local_time(lock.started)}, "
+            f"heartbeat {ago(lock.heartbeat_age_s)}"
+        )
+        if lock.stale:
+            typer.echo(
+                f"The lock is STALE: {lock.stale_reason}; it expires in "
+                f"{lock.expires_in_s:.0f} s, then a new scan can run."
+            )
+    if progress is not None:
+        live = lock is not None and lock.scan_id == progress.scan_id
+        label = "Progress" if live else "Last scan"
+        state_name = "INTERRUPTED" if state.interrupted else progress.state
+        line = (
+            f"{label}: {progress.scan_id} ({progress.kind}, {progress.source}) {state_name}, "
+            f"{progress.done}/{plural(progress.total, 'ticker')}, "
+            f"{plural(progress.candidates, 'candidate')}, {plural(len(progress.errors), 'error')}"
+        )
+        if live and progress.current:
+            line += f", now {progress.current}"
+        typer.echo(line)
+    if state.last_run:
+        typer.echo(f"Last run: {state.last_run}")
+
+
+def results(
+    ticker: Annotated[str | None, typer.Argument(help="Only this symbol.")] = None,
+    sort: SortOption = None,
+    top: TopOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The latest published watchlist results, with their age (fresh or stale).
+
+    A ticker the published scan did not cover is bad input (exit 2).
+    """
+    from wheelscan.cli.tables import table_order
+    from wheelscan.core.symbols import normalize_symbol
+
+    order, rows = table_order(sort, top, as_json)
+    symbol = normalize_symbol(ticker) if ticker else None
+    published = reader_store().read_results()
+    document = results_document(published, symbol)
+    if as_json:
+        echo_json(document)
+        warn(published.warning)
+        return
+    warn(published.warning)
+    scan = published.scan
+    if scan is None:
+        typer.echo("No results yet: run `wheelscan refresh` or `wheelscan scan`.")
+        return
+    from wheelscan.cli.tables import local_time, print_results, stdout_console
+
+    freshness = f"STALE (older than {published.ttl_s / 60:.0f} min)" if published.stale else "fresh"
+    typer.echo(
+        f"Results of scan {scan.get('id')} ({scan.get('source')}), finished "
+        f"{local_time(scan.get('finished_at'))}, {ago(published.age_s)}: {freshness}"
+    )
+    chosen = dict(sorted(document["results"].items()))
+    console = stdout_console()
+    count = print_results(console, chosen, order, rows, scan.get("criteria"))
+    typer.echo(f"{plural(count, 'candidate')} from {plural(len(chosen), 'ticker')}")
+
+
+def history(as_json: JsonOption = False) -> None:
+    """The last 50 scans, newest first."""
+    entries, warning = reader_store().read_history()
+    if as_json:
+        echo_json(entries)
+        warn(warning)
+        return
+    warn(warning)
+    if not entries:
+        typer.echo("No scans yet.")
+        return
+    from wheelscan.cli.tables import history_table, stdout_console
+
+    console = stdout_console()
+    console.print(history_table(entries, console.width))
+
+
+cache_app = typer.Typer(name="cache", help="The scan cache.", no_args_is_help=True)
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete the published results, progress, history and any stale lock."""
+    from wheelscan.store import StoreError
+
+    store = reader_store()
+    try:
+        holder = store.clear()
+    except StoreError as error:
+        if not store.reset_if_corrupt():
+            fail(str(error), ExitCode.SCAN_FAILED)
+        typer.echo(f"The cache was unreadable ({error}); removed its files in {store.directory}")
+        return
+    if holder is not None:
+        fail(
+            f"scan {holder.scan_id} (pid {holder.pid} on {holder.host}) is running; not clearing",
+            ExitCode.LOCKED,
+        )
+    typer.echo(f"Cleared the cache in {store.directory}")
