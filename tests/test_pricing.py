@@ -1,4 +1,5 @@
-"""Option math against textbook values, and time to expiry across DST and weekends."""
+"""Figures without an option model (returns, moneyness, spread), and time to expiry across
+DST and weekends; Black-76 against Hull's vectors is tests/test_black76.py."""
 
 from __future__ import annotations
 
@@ -13,44 +14,13 @@ from hypothesis import strategies as st
 from wheelscan.core.pricing import (
     NEW_YORK,
     annualized_return_pct,
+    cushion_pct,
     days_to_expiry,
     expiration_date,
     mid_and_spread_pct,
-    put_delta_and_prob_otm,
+    otm_pct,
     years_to_expiry,
 )
-
-
-@pytest.mark.parametrize(
-    ("spot", "strike", "rate", "dividend", "sigma", "years", "n_d1", "put_delta"),
-    [
-        (42, 40, 0.10, 0.0, 0.20, 0.5, 0.7791, -0.2209),  # Hull 15.6
-        (49, 50, 0.05, 0.0, 0.20, 0.3846, 0.522, -0.478),  # Hull 19.1
-        (90, 87, 0.09, 0.03, 0.25, 0.5, 0.6736, -0.3215),  # Hull 19.9, with dividends
-    ],
-)
-def test_put_delta_matches_hull(
-    spot: float,
-    strike: float,
-    rate: float,
-    dividend: float,
-    sigma: float,
-    years: float,
-    n_d1: float,
-    put_delta: float,
-) -> None:
-    delta, _ = put_delta_and_prob_otm(
-        spot, np.array([strike]), years, rate, dividend, np.array([sigma])
-    )
-    assert delta[0] == pytest.approx(put_delta, abs=6e-4)
-    # N(d1) read back from the delta: delta = e^(−qT)(N(d1) − 1)
-    assert delta[0] / np.exp(-dividend * years) + 1 == pytest.approx(n_d1, abs=6e-4)
-
-
-def test_prob_otm_is_n_of_d2() -> None:
-    # Hull 15.6: d2 = 0.6278, N(d2) = 0.7349
-    _, prob = put_delta_and_prob_otm(42, np.array([40.0]), 0.5, 0.10, 0.0, np.array([0.2]))
-    assert prob[0] == pytest.approx(0.7349, abs=5e-4)
 
 
 def test_expiration_epoch_is_utc_midnight_of_the_date() -> None:
@@ -103,20 +73,21 @@ def test_spread_pct_of_mid() -> None:
     assert spread[0] == pytest.approx(0.2 / 1.1 * 100)
 
 
+def test_moneyness_and_cushion_as_percent_of_spot() -> None:
+    strike, bid = np.array([95.0, 100.0, 104.0]), np.array([1.0, 2.5, 4.0])
+    assert otm_pct(100.0, strike).tolist() == pytest.approx([5.0, 0.0, -4.0])
+    # The cushion is how far spot may fall before the seller loses: to K − bid.
+    assert cushion_pct(100.0, strike - bid).tolist() == pytest.approx([6.0, 2.5, 0.0])
+
+
 @given(
-    spot=st.floats(1, 2000),
-    moneyness=st.floats(0.3, 1.5),
-    sigma=st.floats(0.01, 5),
-    years=st.floats(1 / 365, 3),
-    rate=st.floats(-0.02, 0.2),
-    dividend=st.floats(0, 0.1),
+    bid=st.floats(0.01, 50),
+    strike=st.floats(1, 2000),
+    dte=st.integers(-3, 400),
 )
-def test_put_figures_stay_in_range(
-    spot: float, moneyness: float, sigma: float, years: float, rate: float, dividend: float
+def test_annualized_return_is_simple_on_strike_collateral(
+    bid: float, strike: float, dte: int
 ) -> None:
-    strikes = np.array([spot * moneyness, spot * moneyness * 1.01])
-    delta, prob = put_delta_and_prob_otm(spot, strikes, years, rate, dividend, np.full(2, sigma))
-    assert np.all((delta <= 0) & (delta >= -1))
-    assert np.all((prob >= 0) & (prob <= 1))
-    # A higher strike is never less likely to finish in the money.
-    assert delta[1] <= delta[0] + 1e-12
+    got = annualized_return_pct(np.array([bid]), np.array([strike]), dte)[0]
+    # The premium, as a share of the collateral, times how often DTE fits in a year.
+    assert got == pytest.approx(100 * (bid * 100) / (strike * 100) * (365 / max(dte, 1)))

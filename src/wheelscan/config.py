@@ -116,8 +116,7 @@ def _setting(
 
 
 def _criterion_key(criterion: Criterion) -> Key:
-    kind = "whole" if criterion.whole else "number"
-    return Key(criterion.name, criterion.default, kind, criterion.help, criterion.valid.problem)
+    return Key(criterion.name, criterion.default, criterion.kind, criterion.help, criterion.problem)
 
 
 def config_path() -> Path:

@@ -1,30 +1,125 @@
-"""Which puts qualify, and why the others do not (SPEC 3).
+"""Which puts qualify, and why the others do not (SPEC 2–3).
 
-One function answers for a whole chain at once: every contract gets either
-a place among the candidates or exactly one rejection reason, the first that
-applies in the order of `REJECTION_REASONS`.
+One function answers for a ticker's chains at once: every put gets either a place
+among the candidates or exactly one rejection reason, the first that applies in
+the order of `REJECTION_REASONS`. Each expiration's forward comes first (put–call
+parity on its standard contracts, else the carry), then σ from each put's mid by
+Black-76 on that forward; Yahoo's own implied volatility is only reported.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from wheelscan.core.models import REJECTION_REASONS, Candidate, Criteria, PutChain, Underlying
-from wheelscan.core.pricing import (
-    annualized_return_pct,
-    days_to_expiry,
-    mid_and_spread_pct,
-    otm_pct,
-    put_delta_and_prob_otm,
-    years_to_expiry,
+from wheelscan.core import black76
+from wheelscan.core.chains import OptionChain, OptionRows, Underlying
+from wheelscan.core.earnings import spans_earnings
+from wheelscan.core.expiry import days_to_expiry, years_to_expiry
+from wheelscan.core.forward import (
+    ForwardEstimate,
+    estimate_forward,
+    expiration_figures,
+    quote_pairs,
 )
+from wheelscan.core.models import (
+    EARNINGS_EXCLUDE,
+    REJECTION_REASONS,
+    Candidate,
+    Criteria,
+    ExpirationSummary,
+)
+from wheelscan.core.occ import INDEX, am_settled_mask, standard_root_mask
+from wheelscan.core.pricing import annualized_return_pct, cushion_pct, mid_and_spread_pct, otm_pct
 from wheelscan.core.valuation import badge_for
 
-MIN_IV = 0.01
-_ARRAYS = ("strike", "bid", "ask", "iv", "last", "open_interest", "volume")
+REGULAR = "REGULAR"
+_PUT_COLUMNS = ("strike", "bid", "ask", "iv", "last", "open_interest", "volume")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A ticker's candidates, its rejected count per reason, and its expirations' figures."""
+
+    candidates: list[Candidate]
+    rejected: dict[str, int]
+    expirations: list[ExpirationSummary]
+
+
+def standard_mask(rows: OptionRows, underlying: Underlying) -> np.ndarray:
+    """Per contract: 100 shares of this underlying in its currency (SPEC 3 `nonstandard`):
+    contractSize REGULAR, the quote's currency, and the underlying's own root (an
+    adjusted QQQ1 or a mini contract is not)."""
+    roots = standard_root_mask(rows.contract, underlying.symbol, underlying.quote_type)
+    currency = underlying.currency or ""
+    terms = [
+        size == REGULAR and money == currency
+        for size, money in zip(rows.contract_size, rows.currency, strict=True)
+    ]
+    return roots & np.array(terms, dtype=bool)
+
+
+@dataclass(frozen=True)
+class _Series:
+    """What each put of one chain is priced with: its T and its expiration's forward."""
+
+    years: np.ndarray
+    forward: np.ndarray
+    standard: np.ndarray
+    reported: ForwardEstimate
+
+
+def _price_series(chain: OptionChain, underlying: Underlying, rate: float) -> _Series:
+    """The forward of each settlement series of one chain, spread over its puts.
+
+    A chain holds one series (16:00), or for an index two: the index's own AM-settled
+    root and its PM series (SPX and SPXW on a third Friday). Each series' forward comes
+    from its own standard calls and puts. The one reported for the expiration is the
+    PM series', unless only AM contracts are listed.
+    """
+    calls, puts = chain.calls, chain.puts
+    put_standard = standard_mask(puts, underlying)
+    call_standard = standard_mask(calls, underlying)
+    spot, q, as_of = underlying.price, underlying.dividend_yield, underlying.as_of
+    is_index = underlying.quote_type == INDEX
+    put_am = am_settled_mask(puts.contract, underlying.symbol, underlying.quote_type)
+    call_am = am_settled_mask(calls.contract, underlying.symbol, underlying.quote_type)
+    estimates: dict[bool, ForwardEstimate] = {}
+    for am in (False, True) if is_index else (False,):
+        years = years_to_expiry(as_of, chain.expiration, am_settled=am)
+        call_rows = call_standard & (call_am == am)
+        put_rows = put_standard & (put_am == am)
+        pairs = quote_pairs(
+            calls.strike[call_rows],
+            calls.bid[call_rows],
+            calls.ask[call_rows],
+            puts.strike[put_rows],
+            puts.bid[put_rows],
+            puts.ask[put_rows],
+        )
+        estimates[am] = estimate_forward(spot, years, rate, q, pairs)
+    pm = estimates[False]
+    am_estimate = estimates.get(True, pm)
+    only_am = is_index and not ((call_standard & ~call_am).any() or (put_standard & ~put_am).any())
+    return _Series(
+        years=np.where(put_am, am_estimate.years, pm.years),
+        forward=np.where(put_am, am_estimate.forward, pm.forward),
+        standard=put_standard,
+        reported=am_estimate if only_am else pm,
+    )
+
+
+def evaluate_chain(
+    chain: OptionChain,
+    underlying: Underlying,
+    criteria: Criteria,
+    intrinsic_value: float | None = None,
+) -> Evaluation:
+    """The candidates and rejected counts of one expiration."""
+    return evaluate_chains([chain], underlying, criteria, intrinsic_value)
 
 
 def _optional_int(value: float) -> int | None:
@@ -33,57 +128,69 @@ def _optional_int(value: float) -> int | None:
 
 
 def _optional_float(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
-
-
-def evaluate_chain(
-    chain: PutChain,
-    underlying: Underlying,
-    criteria: Criteria,
-    intrinsic_value: float | None = None,
-) -> tuple[list[Candidate], dict[str, int]]:
-    """Candidates of one expiration, and the count of rejected contracts per reason."""
-    return evaluate_chains([chain], underlying, criteria, intrinsic_value)
+    return float(value) if math.isfinite(value) else None
 
 
 def evaluate_chains(
-    chains: Sequence[PutChain],
+    chains: Sequence[OptionChain],
     underlying: Underlying,
     criteria: Criteria,
     intrinsic_value: float | None = None,
-) -> tuple[list[Candidate], dict[str, int]]:
-    """Candidates of one underlying's expirations, and the rejected count per reason.
+) -> Evaluation:
+    """The candidates of one underlying's expirations, the rejected count per reason and
+    each expiration's forward, atm_iv and expected move.
 
-    The chains are priced as one array: a ticker's window is a few short chains
-    (tens of strikes each), and numpy's fixed cost per call would otherwise be
-    paid once per expiration instead of once per ticker.
+    The puts of every chain are priced as one array: a ticker's window is a few short
+    chains (tens of strikes each), and numpy's fixed cost per call would otherwise be
+    paid once per expiration instead of once per ticker. σ is solved only for the puts
+    that pass every test before `no_iv`.
     """
-    sizes = [len(chain) for chain in chains]
-    if sum(sizes) == 0:
-        return [], dict.fromkeys(REJECTION_REASONS, 0)
-
+    rate = criteria.risk_free_rate_pct / 100.0
     spot = underlying.price
-    dte_of_chain = [days_to_expiry(underlying.as_of, c.expiration) for c in chains]
-    dte = np.repeat(dte_of_chain, sizes)
-    years = np.repeat([years_to_expiry(underlying.as_of, c.expiration) for c in chains], sizes)
-    strike, bid, ask, iv, last, open_interest, volume = (
-        np.concatenate([getattr(c, name) for c in chains]) for name in _ARRAYS
+    sizes = [len(chain.puts) for chain in chains]
+    dte_of_chain = [days_to_expiry(underlying.as_of, chain.expiration) for chain in chains]
+    priced = [_price_series(chain, underlying, rate) for chain in chains]
+    expirations = _summaries(
+        chains, dte_of_chain, [series.reported for series in priced], spot, rate
     )
-    delta, prob_otm = put_delta_and_prob_otm(
-        spot, strike, years, criteria.risk_free_rate_pct / 100.0, underlying.dividend_yield, iv
-    )
-    annualized = annualized_return_pct(bid, strike, dte)
-    mid, spread = mid_and_spread_pct(bid, ask)
+    if sum(sizes) == 0:
+        return Evaluation([], dict.fromkeys(REJECTION_REASONS, 0), expirations)
 
-    with np.errstate(invalid="ignore"):
-        # One row per test, in the order of REJECTION_REASONS; a missing OI counts as 0.
+    spans_of_chain = [spans_earnings(underlying.next_earnings, c.expiration) for c in chains]
+    dte = np.repeat(dte_of_chain, sizes)
+    spans = np.repeat(spans_of_chain, sizes)
+    years = np.concatenate([series.years for series in priced])
+    forward = np.concatenate([series.forward for series in priced])
+    standard = np.concatenate([series.standard for series in priced])
+    strike, bid, ask, iv_yahoo, last, open_interest, volume = (
+        np.concatenate([getattr(chain.puts, name) for chain in chains]) for name in _PUT_COLUMNS
+    )
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mid, spread = mid_and_spread_pct(bid, ask)
+        # One row per test, in the order of REJECTION_REASONS.
+        before_iv = [
+            (dte < criteria.min_dte) | (dte > criteria.max_dte) | ~(years > 0),
+            ~standard,
+            ~((strike > 0) & np.isfinite(strike) & (ask > 0) & np.isfinite(ask) & ~(ask < bid)),
+            ~(strike < spot),
+            ~(bid > 0),
+            bid < criteria.min_bid,
+        ]
+        alive = np.flatnonzero(~np.logical_or.reduce(before_iv))
+        sigma = np.full(strike.shape, np.nan)
+        delta = np.full(strike.shape, np.nan)
+        sigma[alive] = black76.implied_vol(
+            "put", mid[alive], forward[alive], strike[alive], years[alive], rate
+        )
+        delta[alive] = black76.delta(
+            "put", spot, forward[alive], strike[alive], years[alive], rate, sigma[alive]
+        )
+        annualized = annualized_return_pct(bid, strike, dte)
         failed = np.array(
             [
-                (dte < criteria.min_dte) | (dte > criteria.max_dte),
-                ~(strike < spot),
-                ~(bid > 0),
-                ~(np.isfinite(ask) & (ask >= bid) & (strike > 0) & np.isfinite(strike)),
-                ~(iv >= MIN_IV),
+                *before_iv,
+                np.isnan(sigma),
+                spans & (criteria.earnings == EARNINGS_EXCLUDE),
                 ~(annualized >= criteria.min_return_pct),
                 ~(delta >= -criteria.max_delta),
                 ~(
@@ -100,21 +207,37 @@ def evaluate_chains(
 
     rows = np.flatnonzero(~is_rejected)
     if rows.size == 0:
-        return [], rejected
+        return Evaluation([], rejected, expirations)
+    f, k, t, b, s = forward[rows], strike[rows], years[rows], bid[rows], sigma[rows]
+    columns = [
+        k,
+        b,
+        ask[rows],
+        mid[rows],
+        last[rows],
+        s,
+        iv_yahoo[rows],
+        delta[rows],
+        black76.prob_otm("put", f, k, t, s),
+        black76.pop("put", f, k, b, t, s),
+        annualized[rows],
+        otm_pct(spot, k),
+        cushion_pct(spot, k - b),
+        spread[rows],
+        open_interest[rows],
+        volume[rows],
+    ]
     # Pull the candidates' figures out as Python lists in one go: indexing numpy
     # arrays element by element costs more than all the vectorised math above.
-    expirations = [c.expiration.isoformat() for c in chains]
+    figures = np.stack(columns).T.tolist()
     chain_of_row = np.repeat(np.arange(len(chains)), sizes)[rows]
     first_row = np.cumsum([0, *sizes[:-1]])
     row_in_chain = (rows - first_row[chain_of_row]).tolist()
-    chain_of_row = chain_of_row.tolist()
-    otm = otm_pct(spot, strike)
-    columns = (strike, bid, ask, mid, last, iv, delta, prob_otm, annualized, spread, otm)
-    figures = np.stack([*columns, open_interest, volume])[:, rows].T.tolist()
+    days = [c.expiration.isoformat() for c in chains]
     candidates = [
         Candidate(
-            contract=chains[c].contract[j],
-            expiration=expirations[c],
+            contract=chains[c].puts.contract[j],
+            expiration=days[c],
             dte=dte_of_chain[c],
             strike=k,
             bid=b,
@@ -122,22 +245,64 @@ def evaluate_chains(
             mid=m,
             last=_optional_float(price),
             iv=v,
+            iv_yahoo=_optional_float(v_yahoo),
             delta=d,
             prob_otm=p,
+            pop=profit,
             annualized_return_pct=annual,
             otm_pct=away,
+            cushion_pct=cushion,
             spread_pct=sp,
             open_interest=_optional_int(interest),
             volume=_optional_int(traded),
             collateral=k * 100.0,
             breakeven=k - b,
+            spans_earnings=spans_of_chain[c],
             badge=badge_for(k, intrinsic_value),
         )
-        for j, c, (k, b, a, m, price, v, d, p, annual, sp, away, interest, traded) in zip(
-            row_in_chain, chain_of_row, figures, strict=True
-        )
+        for j, c, (
+            k,
+            b,
+            a,
+            m,
+            price,
+            v,
+            v_yahoo,
+            d,
+            p,
+            profit,
+            annual,
+            away,
+            cushion,
+            sp,
+            interest,
+            traded,
+        ) in zip(row_in_chain, chain_of_row.tolist(), figures, strict=True)
     ]
-    return candidates, rejected
+    return Evaluation(candidates, rejected, expirations)
+
+
+def _summaries(
+    chains: Sequence[OptionChain],
+    dte_of_chain: list[int],
+    estimates: list[ForwardEstimate],
+    spot: float,
+    rate: float,
+) -> list[ExpirationSummary]:
+    """Each expiration's reported figures; atm_iv for all of them in one solve."""
+    figures = expiration_figures(spot, rate, estimates)
+    return [
+        ExpirationSummary(
+            expiration=chain.expiration.isoformat(),
+            dte=dte,
+            forward=figure.forward,
+            forward_source=figure.forward_source,
+            atm_iv=figure.atm_iv,
+            expected_move=figure.expected_move,
+            expected_move_pct=figure.expected_move_pct,
+        )
+        for chain, dte, figure in zip(chains, dte_of_chain, figures, strict=True)
+    ]
 
 
 def sort_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:

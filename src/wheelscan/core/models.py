@@ -1,7 +1,7 @@
-"""Plain records shared by every layer: criteria, chains, candidates, scan events.
+"""Plain records shared by every layer: criteria, candidates, results, scan events.
 
-Nothing here does I/O, and importing it loads no numpy (the chains' arrays are
-annotations only), so every front end can use these records at start-up. Every
+Nothing here does I/O, and importing it loads no numpy (the chains live in
+core/chains.py), so every front end can use these records at start-up. Every
 record converts to JSON-safe dicts (plain floats, ints, strings) because the
 store keeps JSON only.
 """
@@ -10,26 +10,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import Field, asdict, dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from wheelscan.core.earnings import NextEarnings
 from wheelscan.core.errors import InputError
-
-if TYPE_CHECKING:
-    import numpy as np
 
 REJECTION_REASONS: tuple[str, ...] = (
     "dte",
+    "nonstandard",
+    "bad_quote",
     "itm",
     "no_bid",
-    "bad_quote",
+    "low_bid",
     "no_iv",
+    "earnings",
     "return",
     "delta",
     "oi",
     "spread",
 )
+"""SPEC 3's reasons, in the order they are tried: a contract gets the first that applies."""
+
+TOP_REJECTIONS = 2
+EARNINGS_EXCLUDE = "exclude"
+EARNINGS_FLAG = "flag"
+EARNINGS_IGNORE = "ignore"
+EARNINGS_POLICIES = (EARNINGS_EXCLUDE, EARNINGS_FLAG, EARNINGS_IGNORE)
 
 
 class CriteriaError(InputError):
@@ -77,6 +85,10 @@ def _criterion(default: float, label: str, help: str, valid: Range) -> Any:
     return field(default=default, metadata={"label": label, "help": help, "range": valid})
 
 
+def _choice(default: str, label: str, help: str, choices: tuple[str, ...]) -> Any:
+    return field(default=default, metadata={"label": label, "help": help, "choices": choices})
+
+
 @dataclass(frozen=True)
 class Criteria:
     """What a put must satisfy to be a candidate (SPEC 3).
@@ -87,13 +99,30 @@ class Criteria:
 
     min_dte: int = _criterion(1, "min DTE", "minimum days to expiry", Range(0))
     max_dte: int = _criterion(28, "max DTE", "maximum days to expiry", Range(1))
-    min_return_pct: float = _criterion(30.0, "min return", "minimum annualized return, %", Range(0))
-    max_delta: float = _criterion(0.20, "max delta", "maximum |delta|", Range(0, 1, low_open=True))
-    min_open_interest: int = _criterion(0, "min open interest", "minimum open interest", Range(0))
+    min_bid: float = _criterion(
+        0.05, "min bid", "minimum bid, $ per share (the premium you collect)", Range(0)
+    )
+    min_return_pct: float = _criterion(
+        30.0, "min return", "minimum annualized return: bid / strike × 365 / DTE, %", Range(0)
+    )
+    max_delta: float = _criterion(
+        0.20,
+        "max delta",
+        "maximum |delta|, from the volatility implied by the bid/ask mid",
+        Range(0, 1, low_open=True),
+    )
+    min_open_interest: int = _criterion(10, "min open interest", "minimum open interest", Range(0))
     max_spread_pct: float = _criterion(
-        math.inf, "max spread", "maximum spread, % of mid", Range(0, no_limit=True)
+        40.0, "max spread", "maximum bid/ask spread, % of mid", Range(0, no_limit=True)
     )
     risk_free_rate_pct: float = _criterion(4.0, "rate", "risk-free rate, %", Range(-5, 50))
+    earnings: str = _choice(
+        EARNINGS_EXCLUDE,
+        "earnings",
+        "puts whose expiration spans the next earnings date: exclude them, flag them "
+        "(kept, marked), or ignore earnings",
+        EARNINGS_POLICIES,
+    )
 
     def __post_init__(self) -> None:
         for name, criterion in CRITERIA.items():
@@ -130,26 +159,49 @@ class Criteria:
 class Criterion:
     """One criterion as the config file and the command line see it.
 
-    `label` names it in a sentence ("max delta"); `whole` is for counts and days.
+    `label` names it in a sentence ("max delta"); `whole` is for counts and days. A
+    numeric criterion has a `valid` range; a word (the earnings policy) has `choices`.
     """
 
     name: str
-    default: float | None
+    default: float | str | None
     whole: bool
     label: str
     help: str
-    valid: Range
+    valid: Range | None
+    choices: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, spec: Field[Any]) -> Criterion:
         meta = spec.metadata
         return cls(
-            spec.name, spec.default, spec.type == "int", meta["label"], meta["help"], meta["range"]
+            spec.name,
+            spec.default,
+            spec.type == "int",
+            meta["label"],
+            meta["help"],
+            meta.get("range"),
+            meta.get("choices", ()),
         )
 
-    def check(self, value: float) -> None:
-        """Raise CriteriaError, naming this criterion, when `value` is out of range."""
-        problem = self.valid.problem(value)
+    @property
+    def kind(self) -> str:
+        """How a config file writes it: `whole`, `number` or `string`."""
+        if self.choices:
+            return "string"
+        return "whole" if self.whole else "number"
+
+    def problem(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else what is wrong ('must be >= 0, got -1')."""
+        if self.choices:
+            if value in self.choices:
+                return None
+            return f"must be one of {', '.join(self.choices)}, got {value!r}"
+        return self.valid.problem(value) if self.valid else None
+
+    def check(self, value: Any) -> None:
+        """Raise CriteriaError, naming this criterion, when `value` is not acceptable."""
+        problem = self.problem(value)
         if problem:
             raise CriteriaError(f"{self.label} {problem}", (self.name,))
 
@@ -162,36 +214,12 @@ WEEKS = Criterion(
 
 
 @dataclass(frozen=True)
-class PutChain:
-    """One expiration's puts as parallel arrays (NaN where Yahoo left a field out)."""
-
-    expiration: date
-    contract: list[str]
-    strike: np.ndarray
-    bid: np.ndarray
-    ask: np.ndarray
-    last: np.ndarray
-    iv: np.ndarray
-    open_interest: np.ndarray
-    volume: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.contract)
-
-
-@dataclass(frozen=True)
-class Underlying:
-    """The quote a chain is priced against."""
-
-    symbol: str
-    price: float
-    as_of: datetime
-    dividend_yield: float = 0.0
-
-
-@dataclass(frozen=True)
 class Candidate:
-    """A put that met the criteria, with every figure of SPEC 2."""
+    """A put that met the criteria, with every figure of SPEC 2.
+
+    `iv` is the σ solved from the mid (Black-76 on the expiration's forward) that
+    delta, prob_otm and pop use; `iv_yahoo` is Yahoo's own figure, shown, never used.
+    """
 
     contract: str
     expiration: str
@@ -202,15 +230,19 @@ class Candidate:
     mid: float
     last: float | None
     iv: float
+    iv_yahoo: float | None
     delta: float
     prob_otm: float
+    pop: float
     annualized_return_pct: float
     otm_pct: float
+    cushion_pct: float
     spread_pct: float
     open_interest: int | None
     volume: int | None
     collateral: float
     breakeven: float
+    spans_earnings: bool = False
     badge: str = "n/a"
 
     def to_json(self) -> dict[str, Any]:
@@ -219,6 +251,32 @@ class Candidate:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Candidate:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class ExpirationSummary:
+    """One expiration of a ticker (SPEC 2): its forward and how it was found, the
+    at-the-money σ and the expected move (the ATM straddle), None where unknown."""
+
+    expiration: str
+    dte: int
+    forward: float
+    forward_source: str
+    atm_iv: float | None
+    expected_move: float | None
+    expected_move_pct: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def top_rejections(rejected: dict[str, int]) -> list[dict[str, Any]]:
+    """The most frequent reasons (at most TOP_REJECTIONS), most first; a tie goes to the
+    reason tried first."""
+    order = {reason: i for i, reason in enumerate(REJECTION_REASONS)}
+    counted = [(reason, count) for reason, count in rejected.items() if count > 0]
+    counted.sort(key=lambda item: (-item[1], order.get(item[0], len(order))))
+    return [{"reason": reason, "count": count} for reason, count in counted[:TOP_REJECTIONS]]
 
 
 @dataclass
@@ -231,6 +289,10 @@ class TickerResult:
     rejected: dict[str, int]
     candidates: list[Candidate]
     intrinsic_value: float | None = None
+    intrinsic_value_source: str | None = None
+    market_state: str | None = None
+    next_earnings: NextEarnings | None = None
+    expirations: list[ExpirationSummary] = field(default_factory=list)
     requests: int = 0
     expiration_errors: dict[str, str] = field(default_factory=dict)
 
@@ -238,8 +300,13 @@ class TickerResult:
         return {
             "underlying_price": self.underlying_price,
             "as_of": self.as_of.isoformat(),
+            "market_state": self.market_state,
+            "next_earnings": self.next_earnings.to_json() if self.next_earnings else None,
             "intrinsic_value": self.intrinsic_value,
+            "intrinsic_value_source": self.intrinsic_value_source,
+            "expirations": [e.to_json() for e in self.expirations],
             "rejected": dict(self.rejected),
+            "top_rejections": top_rejections(self.rejected),
             "candidates": [c.to_json() for c in self.candidates],
         }
 
@@ -310,6 +377,7 @@ class ScanReport:
     errors: dict[str, str]
     requests: int
     message: str = ""
+    cached_answers: int = 0
 
     @property
     def duration_s(self) -> float:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from wheelscan.core.models import Criteria, ScanKind, ScanReport, ScanState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def new_scan_id() -> str:
@@ -43,8 +43,16 @@ def scan_object(
     requests: int = 0,
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
+    source_namespace: str | None = None,
+    market_open: bool | None = None,
+    cached_answers: int = 0,
 ) -> dict[str, Any]:
-    """The `scan` object: who, when, with what criteria, how many requests, which errors."""
+    """The `scan` object: who, when, with what criteria, how many requests, which errors.
+
+    Schema 2 adds `source_namespace` (the store namespace of `source`), `market_open`
+    (whether NYSE was open when the scan started; None when not known) and
+    `cached_answers` (options answers re-used from the store instead of requested).
+    """
     scan: dict[str, Any] = {
         "id": scan_id,
         "kind": str(kind),
@@ -54,9 +62,12 @@ def scan_object(
         "duration_s": round((finished_at - started_at).total_seconds(), 3),
         "as_of": as_of.isoformat() if as_of else None,
         "source": source,
+        "source_namespace": source_namespace,
+        "market_open": market_open,
         "criteria": criteria.to_json(),
         "tickers_scanned": tickers_scanned,
         "requests": requests,
+        "cached_answers": cached_answers,
         "errors": dict(errors or {}),
     }
     if message is not None:
@@ -65,10 +76,17 @@ def scan_object(
 
 
 def report_scan_object(
-    report: ScanReport, scan_id: str, kind: ScanKind, state: ScanState | None = None
+    report: ScanReport,
+    scan_id: str,
+    kind: ScanKind,
+    state: ScanState | None = None,
+    *,
+    source_namespace: str | None = None,
+    market_open: bool | None = None,
 ) -> dict[str, Any]:
     """The `scan` object of an engine report; `state` overrides the report's own verdict
-    (a scan that lost its lock or could not publish FAILED whatever the engine said)."""
+    (a scan that lost its lock or could not publish FAILED whatever the engine said).
+    The store's namespace and the market's state are the caller's to say."""
     return scan_object(
         scan_id=scan_id,
         kind=kind,
@@ -81,6 +99,9 @@ def report_scan_object(
         tickers_scanned=len(report.symbols),
         requests=report.requests,
         errors=report.errors,
+        source_namespace=source_namespace,
+        market_open=market_open,
+        cached_answers=report.cached_answers,
     )
 
 
@@ -95,10 +116,19 @@ def scan_document(scan: Mapping[str, Any] | None, results: Mapping[str, Any]) ->
 
 
 def report_document(
-    report: ScanReport, scan_id: str, kind: ScanKind, state: ScanState | None = None
+    report: ScanReport,
+    scan_id: str,
+    kind: ScanKind,
+    state: ScanState | None = None,
+    *,
+    source_namespace: str | None = None,
+    market_open: bool | None = None,
 ) -> dict[str, Any]:
-    """The document of an engine report (see `report_scan_object` for `state`)."""
-    return scan_document(report_scan_object(report, scan_id, kind, state), report_results(report))
+    """The document of an engine report (see `report_scan_object` for the rest)."""
+    scan = report_scan_object(
+        report, scan_id, kind, state, source_namespace=source_namespace, market_open=market_open
+    )
+    return scan_document(scan, report_results(report))
 
 
 def candidate_count(results: Mapping[str, Any]) -> int:
@@ -120,5 +150,6 @@ def history_entry(scan: Mapping[str, Any], candidates: int, message: str) -> dic
         "errors": scan["errors"],
         "criteria": scan["criteria"],
         "source": scan["source"],
+        "source_namespace": scan.get("source_namespace"),
         "message": message,
     }
