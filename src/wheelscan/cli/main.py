@@ -133,7 +133,7 @@ def _house_classes(typer_app: typer.Typer) -> typer.Typer:
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import reading, scans, settings_cmds
+    from wheelscan.cli import positions_cmd, reading, scans, settings_cmds
 
     app.command(cls=Command, epilog=CRITERIA_DEFAULTS_NOTE)(scans.scan)
     for function in (scans.refresh, reading.results, reading.status, reading.history):
@@ -144,6 +144,7 @@ def _register_commands() -> None:
         settings_cmds.watchlist_app,
         settings_cmds.config_app,
         scans.snapshot_app,
+        positions_cmd.positions_app,
     ):
         app.add_typer(_house_classes(sub_app))
 
