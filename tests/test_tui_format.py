@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import socket
 import time
@@ -242,7 +243,18 @@ def test_whose_scan_is_watched() -> None:
 
 
 def test_the_status_line_criteria_and_the_empty_hint() -> None:
-    assert criteria_summary(Criteria()) == "DTE 1–28 · ≥30%/yr · |Δ|≤0.2 · r 4%"
+    loose = Criteria(
+        min_dte=3,
+        max_dte=45,
+        min_return_pct=12.5,
+        max_delta=0.3,
+        min_open_interest=0,
+        max_spread_pct=math.inf,
+        risk_free_rate_pct=4.25,
+    )
+    assert criteria_summary(loose) == "DTE 3–45 · ≥12.5%/yr · |Δ|≤0.3 · r 4.25%"
+    strict = Criteria(min_open_interest=100, max_spread_pct=25.0)
+    assert "· OI≥100 · spread≤25% ·" in criteria_summary(strict)
     assert empty_hint(False, ResultsFilter()) == "No results yet: press s to scan the watchlist."
     assert "annualized ≥ 90%" in empty_hint(True, ResultsFilter.parse("90"))
 
