@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from wheelscan.core.pricing import annualized_return_pct, cushion_pct, mid_and_s
 from wheelscan.core.valuation import badge_for
 
 REGULAR = "REGULAR"
+Side = Literal["puts", "calls"]
 _PUT_COLUMNS = ("strike", "bid", "ask", "iv", "last", "open_interest", "volume")
 
 
@@ -63,8 +65,9 @@ def standard_mask(rows: OptionRows, underlying: Underlying) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Series:
-    """What each put of one chain is priced with: its T and its expiration's forward."""
+class Series:
+    """What each contract of one side of a chain is priced with: its T, its expiration's
+    forward, and whether it is a standard contract."""
 
     years: np.ndarray
     forward: np.ndarray
@@ -72,13 +75,15 @@ class _Series:
     reported: ForwardEstimate
 
 
-def _price_series(chain: OptionChain, underlying: Underlying, rate: float) -> _Series:
-    """The forward of each settlement series of one chain, spread over its puts.
+def price_series(
+    chain: OptionChain, underlying: Underlying, rate: float, side: Side = "puts"
+) -> Series:
+    """The forward of each settlement series of one chain, spread over its `side`.
 
     A chain holds one series (16:00), or for an index two: the index's own AM-settled
     root and its PM series (SPX and SPXW on a third Friday). Each series' forward comes
-    from its own standard calls and puts. The one reported for the expiration is the
-    PM series', unless only AM contracts are listed.
+    from its own standard calls and puts, whichever side is priced. The one reported
+    for the expiration is the PM series', unless only AM contracts are listed.
     """
     calls, puts = chain.calls, chain.puts
     put_standard = standard_mask(puts, underlying)
@@ -104,10 +109,11 @@ def _price_series(chain: OptionChain, underlying: Underlying, rate: float) -> _S
     pm = estimates[False]
     am_estimate = estimates.get(True, pm)
     only_am = is_index and not ((call_standard & ~call_am).any() or (put_standard & ~put_am).any())
-    return _Series(
-        years=np.where(put_am, am_estimate.years, pm.years),
-        forward=np.where(put_am, am_estimate.forward, pm.forward),
-        standard=put_standard,
+    am, standard = (call_am, call_standard) if side == "calls" else (put_am, put_standard)
+    return Series(
+        years=np.where(am, am_estimate.years, pm.years),
+        forward=np.where(am, am_estimate.forward, pm.forward),
+        standard=standard,
         reported=am_estimate if only_am else pm,
     )
 
@@ -122,13 +128,23 @@ def evaluate_chain(
     return evaluate_chains([chain], underlying, criteria, intrinsic_value)
 
 
-def _optional_int(value: float) -> int | None:
+def optional_int(value: float) -> int | None:
     """A count (open interest, volume); None when Yahoo left it out or sent no number."""
     return int(value) if math.isfinite(value) else None
 
 
-def _optional_float(value: float) -> float | None:
+def optional_float(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def first_reasons(failed: np.ndarray, reasons: Sequence[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """Which contracts are rejected, and how many per reason, each counted under the first
+    test it fails: `failed` holds one row per reason (in `reasons`' order), one column
+    per contract."""
+    is_rejected = failed.any(axis=0)
+    first_failure = failed.argmax(axis=0)[is_rejected]
+    counts = np.bincount(first_failure, minlength=len(reasons)).tolist()
+    return is_rejected, dict(zip(reasons, counts, strict=True))
 
 
 def evaluate_chains(
@@ -149,7 +165,7 @@ def evaluate_chains(
     spot = underlying.price
     sizes = [len(chain.puts) for chain in chains]
     dte_of_chain = [days_to_expiry(underlying.as_of, chain.expiration) for chain in chains]
-    priced = [_price_series(chain, underlying, rate) for chain in chains]
+    priced = [price_series(chain, underlying, rate) for chain in chains]
     expirations = _summaries(
         chains, dte_of_chain, [series.reported for series in priced], spot, rate
     )
@@ -200,10 +216,7 @@ def evaluate_chains(
                 ~(spread <= criteria.max_spread_pct),
             ]
         )
-    is_rejected = failed.any(axis=0)
-    first_failure = failed.argmax(axis=0)[is_rejected]
-    counts = np.bincount(first_failure, minlength=len(REJECTION_REASONS)).tolist()
-    rejected = dict(zip(REJECTION_REASONS, counts, strict=True))
+    is_rejected, rejected = first_reasons(failed, REJECTION_REASONS)
 
     rows = np.flatnonzero(~is_rejected)
     if rows.size == 0:
@@ -243,9 +256,9 @@ def evaluate_chains(
             bid=b,
             ask=a,
             mid=m,
-            last=_optional_float(price),
+            last=optional_float(price),
             iv=v,
-            iv_yahoo=_optional_float(v_yahoo),
+            iv_yahoo=optional_float(v_yahoo),
             delta=d,
             prob_otm=p,
             pop=profit,
@@ -253,8 +266,8 @@ def evaluate_chains(
             otm_pct=away,
             cushion_pct=cushion,
             spread_pct=sp,
-            open_interest=_optional_int(interest),
-            volume=_optional_int(traded),
+            open_interest=optional_int(interest),
+            volume=optional_int(traded),
             collateral=k * 100.0,
             breakeven=k - b,
             spans_earnings=spans_of_chain[c],
