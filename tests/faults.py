@@ -315,8 +315,7 @@ class PastExpirations(FaultyDemo):
         if epoch is None or epoch in past:
             chosen = past[0] if epoch is None else epoch
             expired = datetime.fromtimestamp(chosen, tz=UTC).date()
-            profile = self.market.profile(symbol)
-            result["options"] = [self.market._chain(symbol, profile, FIXED_NOW, expired)]
+            result["options"] = [self.market.chain_json(symbol, expired)]
         return 200, json.dumps(body).encode()
 
 

@@ -34,9 +34,11 @@ def run_json(*args: str) -> dict:
 
 
 def test_recording_the_demo_replays_to_identical_results(
-    wheelscan_home: Path, tmp_path: Path
+    wheelscan_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert runner.invoke(app, ["watchlist", "set-value", "AAPL", "150"]).exit_code == 0
+    # A demo Monday at 10:00; PLTR's IV gives puts that meet the default criteria.
+    monkeypatch.setenv("WHEELSCAN_DEMO_NOW", "2026-11-23T10:00:00-05:00")
+    assert runner.invoke(app, ["watchlist", "set-value", "PLTR", "150"]).exit_code == 0
     assert runner.invoke(app, ["watchlist", "set-value", "KO", "20"]).exit_code == 0
     snap = tmp_path / "snap"
     recorded = run_json("snapshot", "record", str(snap), "--source", "demo", "--json")
@@ -53,8 +55,8 @@ def test_recording_the_demo_replays_to_identical_results(
     assert replayed["scan"]["requests"] == recorded["scan"]["requests"]
     assert replayed["scan"]["errors"] == {}
 
-    badges = {c["badge"] for c in replayed["results"]["AAPL"]["candidates"]}
-    assert replayed["results"]["AAPL"]["intrinsic_value"] == 150.0
+    badges = {c["badge"] for c in replayed["results"]["PLTR"]["candidates"]}
+    assert replayed["results"]["PLTR"]["intrinsic_value"] == 150.0
     assert badges and badges <= {"good", "high"}
     assert {c["badge"] for c in replayed["results"]["MSFT"]["candidates"]} <= {"n/a"}
 

@@ -120,7 +120,7 @@ class SnapshotTransport(YahooStandIn):
 
 
 def demo_latency() -> float:
-    """Seconds each demo options request sleeps, from WHEELSCAN_DEMO_LATENCY (default 0)."""
+    """Seconds each demo request sleeps, from WHEELSCAN_DEMO_LATENCY (default 0)."""
     raw = os.environ.get(LATENCY_ENV, "0")
     try:
         return max(0.0, float(raw))
@@ -129,7 +129,11 @@ def demo_latency() -> float:
 
 
 class DemoTransport(YahooStandIn):
-    """Answers from the synthetic demo market, with optional per-request latency."""
+    """Answers from the synthetic demo market, with optional per-request latency.
+
+    Besides the options requests it answers the calendar, fundamentals and quote
+    URLs `DemoMarket.answer` knows, listing each one's path in `extra_requests`.
+    """
 
     def __init__(
         self,
@@ -141,6 +145,19 @@ class DemoTransport(YahooStandIn):
         self.market = market or DemoMarket()
         self.latency = demo_latency() if latency is None else latency
         self._sleep = sleep
+        self.extra_requests: list[str] = []
+
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:
+        answer = self.market.answer(request.url or "")
+        if answer is None:
+            return super().send(request, *args, **kwargs)
+        with self._lock:
+            self.extra_requests.append(urlsplit(request.url or "").path)
+        if self.latency:
+            self._sleep(self.latency)
+        return _response(request, *answer, "application/json")
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
         if self.latency:
