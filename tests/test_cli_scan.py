@@ -17,11 +17,16 @@ QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
 CANDIDATE_KEYS = {
     "contract", "expiration", "dte", "strike", "bid", "ask", "mid", "last", "iv", "delta",
     "prob_otm", "annualized_return_pct", "otm_pct", "spread_pct", "open_interest", "volume",
-    "collateral", "breakeven", "badge",
+    "collateral", "breakeven", "badge", "iv_yahoo", "pop", "cushion_pct", "spans_earnings",
 }  # fmt: skip
 SCAN_KEYS = {
     "id", "kind", "state", "started_at", "finished_at", "duration_s", "as_of", "source",
-    "criteria", "tickers_scanned", "requests", "errors",
+    "criteria", "tickers_scanned", "requests", "errors", "source_namespace", "market_open",
+    "cached_answers", "message",
+}  # fmt: skip
+RESULT_KEYS = {
+    "underlying_price", "as_of", "intrinsic_value", "rejected", "candidates", "market_state",
+    "next_earnings", "intrinsic_value_source", "expirations", "top_rejections",
 }  # fmt: skip
 
 
@@ -51,7 +56,7 @@ def test_scan_json_is_one_document_of_the_current_schema() -> None:
     assert scan["criteria"]["max_dte"] == 3
     assert scan["as_of"] == "2026-11-23T15:45:02-05:00"
     result = document["results"]["QQQ"]
-    assert set(result) == {"underlying_price", "as_of", "intrinsic_value", "rejected", "candidates"}
+    assert set(result) == RESULT_KEYS
     assert result["candidates"], "the fixture has candidates under these criteria"
     for candidate in result["candidates"]:
         assert set(candidate) == CANDIDATE_KEYS

@@ -58,7 +58,12 @@ def home(published: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return published
 
 
-@pytest.mark.parametrize("args", [["status", "--json"], ["results", "--json"], ["results"]])
+DEMO = ("--source", "demo")  # the fixture's scans are demo scans, in the demo namespace
+
+
+@pytest.mark.parametrize(
+    "args", [["status", "--json", *DEMO], ["results", "--json", *DEMO], ["results", *DEMO]]
+)
 def test_readers_never_import_the_heavy_libraries(home: Path, args: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
@@ -70,7 +75,7 @@ def test_readers_never_import_the_heavy_libraries(home: Path, args: list[str]) -
 
 
 def test_results_json_is_the_published_document_with_its_age(home: Path) -> None:
-    done = wheelscan("results", "--json")
+    done = wheelscan("results", "--json", *DEMO)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["schema"] == SCHEMA_VERSION
@@ -79,17 +84,19 @@ def test_results_json_is_the_published_document_with_its_age(home: Path) -> None
     assert len(document["results"]) > 10
     assert document["stale"] is False and 0 <= document["age_s"] < 600
     assert document["ttl_minutes"] == 45
-    one = json.loads(wheelscan("results", "--json", "aapl").stdout)
+    one = json.loads(wheelscan("results", "--json", "aapl", *DEMO).stdout)
     assert list(one["results"]) == ["AAPL"]
-    assert wheelscan("results", "A/B").returncode == 2
+    assert wheelscan("results", "A/B", *DEMO).returncode == 2
+    live = json.loads(wheelscan("results", "--json").stdout)
+    assert live["scan"] is None and live["results"] == {}, "a demo scan never reads as live"
 
 
 def test_status_and_history_describe_the_scans(home: Path) -> None:
-    status = json.loads(wheelscan("status", "--json").stdout)
+    status = json.loads(wheelscan("status", "--json", *DEMO).stdout)
     assert status["running"] is False and status["lock"] is None
     assert status["progress"]["kind"] == "adhoc" and status["progress"]["state"] == "SUCCEEDED"
     assert status["last_run"].startswith("Scan completed at")
-    text = wheelscan("status").stdout
+    text = wheelscan("status", *DEMO).stdout
     assert "No scan running." in text and "Last run: Scan completed" in text
     history = json.loads(wheelscan("history", "--json").stdout)
     assert [h["kind"] for h in history] == ["adhoc", "watchlist"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "args", [["status", "--json"], ["results", "--json"], ["results", "AAPL", "--json"]]
+    "args",
+    [
+        ["status", "--json", "--source", "demo"],
+        ["results", "--json", "--source", "demo"],
+        ["results", "AAPL", "--json", "--source=demo"],
+    ],
 )
 def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) -> None:
     fast = _run([sys.executable, "-m", "wheelscan", *args], published)
@@ -66,14 +72,30 @@ def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) ->
 
 
 def test_fast_path_loads_neither_typer_nor_pydantic(published: Path) -> None:
-    probe = _run([sys.executable, "-c", PROBE, "results", "--json"], published)
+    probe = _run([sys.executable, "-c", PROBE, "results", "--json", "--source", "demo"], published)
     assert json.loads(probe.stderr.strip().splitlines()[-1]) == []
     help_probe = _run([sys.executable, "-c", PROBE, "status", "--help"], published)
     assert "typer" in json.loads(help_probe.stderr.strip().splitlines()[-1])
 
 
+def test_without_source_the_configured_source_is_read(published: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(published, home)
+    live = json.loads(_run([sys.executable, "-m", "wheelscan", "results", "--json"], home).stdout)
+    assert live["scan"] is None, "the demo refresh published into the demo namespace only"
+    configured = _run([sys.executable, "-m", "wheelscan", "config", "set", "source", "demo"], home)
+    assert configured.returncode == 0, configured.stderr
+    for command in ([sys.executable, "-m", "wheelscan"], [sys.executable, "-c", VIA_TYPER]):
+        document = json.loads(_run([*command, "results", "--json"], home).stdout)
+        assert document["scan"]["source"] == "demo" and document["results"]
+
+
 def test_bad_ticker_is_one_line_and_exit_2(published: Path) -> None:
     done = _run([sys.executable, "-m", "wheelscan", "results", "--json", "BAD/../X"], published)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("wheelscan: error:")
+    assert done.stdout == ""
+    done = _run([sys.executable, "-m", "wheelscan", "status", "--json", "--source", "x"], published)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("wheelscan: error:")
     assert done.stdout == ""
@@ -82,21 +104,26 @@ def test_bad_ticker_is_one_line_and_exit_2(published: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["status", "--json"], ("status", None)),
-        (["results", "--json"], ("results", None)),
-        (["results", "--json", "KO"], ("results", "KO")),
-        (["results", "KO", "--json"], ("results", "KO")),
+        (["status", "--json"], ("status", None, None)),
+        (["results", "--json"], ("results", None, None)),
+        (["results", "--json", "KO"], ("results", "KO", None)),
+        (["results", "KO", "--json"], ("results", "KO", None)),
+        (["results", "--source", "demo", "--json", "KO"], ("results", "KO", "demo")),
+        (["status", "--json", "--source=snapshot:/x"], ("status", None, "snapshot:/x")),
         (["status"], None),
         (["results", "KO"], None),
         (["status", "--json", "--help"], None),
         (["status", "--json", "--json"], None),
         (["status", "--json", "KO"], None),
+        (["status", "--json", "--source"], None),
+        (["status", "--json", "--source", "a", "--source", "b"], None),
         (["results", "--json", "KO", "MSFT"], None),
+        (["results", "--json", "--top", "3"], None),
         (["scan", "--json"], None),
         ([], None),
     ],
 )
 def test_only_the_two_json_readers_take_the_fast_path(
-    args: list[str], expected: tuple[str, str | None] | None
+    args: list[str], expected: tuple[str, str | None, str | None] | None
 ) -> None:
     assert fast_reader(args) == expected

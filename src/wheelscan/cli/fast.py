@@ -1,4 +1,5 @@
-"""The console entry point, and the JSON readers `status --json` / `results --json [TICKER]`.
+"""The console entry point, and the JSON readers `status --json` / `results --json [TICKER]`
+(either with `--source SOURCE`).
 
 Scripts and status bars call these two in a loop, so they must start close to a
 bare interpreter plus the store read (benchmarks/startup.py measures it): typer
@@ -20,17 +21,20 @@ if TYPE_CHECKING:
     from wheelscan.store import PublishedResults, Store, StoreStatus
 
 JSON_FLAG = "--json"
+SOURCE_FLAG = "--source"
 
 
 class NotInResults(InputError):
     """`results TICKER` for a ticker the published scan did not cover."""
 
 
-def reader_store() -> Store:
-    """The store the reading commands read."""
+def reader_store(source: str | None) -> Store:
+    """The store a reading command reads: the namespace of `source`, else of the source in
+    force (config.toml's, else yahoo), so a demo or snapshot scan never reads as live."""
+    from wheelscan.config import effective_settings
     from wheelscan.store import Store
 
-    return Store()
+    return Store.for_source(effective_settings(source=source).source)
 
 
 def status_document(state: StoreStatus) -> dict[str, Any]:
@@ -74,23 +78,33 @@ def results_document(published: PublishedResults, symbol: str | None) -> dict[st
     return document
 
 
-def fast_reader(args: list[str]) -> tuple[str, str | None] | None:
-    """("status", None) or ("results", TICKER or None) when `args` is one of the two
-    JSON readers with nothing else; None sends the command line to typer."""
-    if not args or args.count(JSON_FLAG) != 1:
+def fast_reader(args: list[str]) -> tuple[str, str | None, str | None] | None:
+    """(command, TICKER or None, SOURCE or None) when `args` is `status --json` or
+    `results --json [TICKER]`, each with an optional `--source SOURCE`, and nothing else;
+    None sends the command line to typer."""
+    if not args or args[0] not in ("status", "results"):
         return None
-    command = args[0]
-    rest = [arg for arg in args[1:] if arg != JSON_FLAG]
-    if any(arg.startswith("-") for arg in rest):
+    command, rest = args[0], iter(args[1:])
+    flags: list[str] = []
+    source: str | None = None
+    positional: list[str] = []
+    for arg in rest:
+        if arg == SOURCE_FLAG and source is None:
+            source = next(rest, None)
+            if source is None:
+                return None
+        elif arg.startswith(SOURCE_FLAG + "=") and source is None:
+            source = arg.partition("=")[2]
+        elif arg.startswith("-"):
+            flags.append(arg)
+        else:
+            positional.append(arg)
+    if flags != [JSON_FLAG] or len(positional) > (command == "results"):
         return None
-    if command == "status" and not rest:
-        return "status", None
-    if command == "results" and len(rest) <= 1:
-        return "results", rest[0] if rest else None
-    return None
+    return command, positional[0] if positional else None, source
 
 
-def _answer(command: str, ticker: str | None) -> None:
+def _answer(command: str, ticker: str | None, source: str | None) -> None:
     """Print the document; bad input is one error line and exit 2, as in the typer app."""
     from wheelscan.cli.json_output import echo_json
     from wheelscan.cli.messages import fail, warn
@@ -98,10 +112,11 @@ def _answer(command: str, ticker: str | None) -> None:
 
     try:
         symbol = normalize_symbol(ticker) if ticker else None
+        store = reader_store(source)
         if command == "status":
-            document = status_document(reader_store().read_status())
+            document = status_document(store.read_status())
         else:
-            document = results_document(reader_store().read_results(), symbol)
+            document = results_document(store.read_results(), symbol)
     except InputError as error:
         fail(str(error))
     echo_json(document)

@@ -128,7 +128,8 @@ def _house_classes(typer_app: typer.Typer) -> typer.Typer:
     """Give every command of `typer_app` the house Command class, its groups Group."""
     typer_app.info.cls = Group
     for command in typer_app.registered_commands:
-        command.cls = command.cls or Command
+        if command.cls in (None, TyperCommand):  # typer's own default
+            command.cls = Command
     return typer_app
 
 

@@ -37,12 +37,13 @@ def _default(criterion: Criterion) -> str | bool:
 
 def _criterion_option(name: str, kind: type, extra: str = "", *, with_range: bool = False) -> Any:
     criterion = WEEKS if name == WEEKS.name else CRITERIA[name]
+    metavar = {int: "N", float: "X"}.get(kind, "POLICY")
     return Annotated[
         kind | None,
         typer.Option(
             help=_help(criterion, extra, with_range=with_range),
             show_default=_default(criterion),
-            metavar="N" if kind is int else "X",
+            metavar=metavar,
         ),
     ]
 
@@ -88,21 +89,25 @@ TopOption = Annotated[
 WeeksOption = _criterion_option("weeks", int)
 MinDteOption = _criterion_option("min_dte", int)
 MaxDteOption = _criterion_option("max_dte", int, "; wins over --weeks")
+MinBidOption = _criterion_option("min_bid", float)
 MinReturnOption = _criterion_option("min_return_pct", float)
 MaxDeltaOption = _criterion_option("max_delta", float, with_range=True)
 MinOiOption = _criterion_option("min_open_interest", int)
 MaxSpreadOption = _criterion_option("max_spread_pct", float)
 RateOption = _criterion_option("risk_free_rate_pct", float)
+EarningsOption = _criterion_option("earnings", str)
 
 # CriteriaOptions field -> the Criteria field it sets (weeks sets max_dte, see `overrides`).
 CRITERIA_OF_OPTION = {
     "min_dte": "min_dte",
     "max_dte": "max_dte",
+    "min_bid": "min_bid",
     "min_return": "min_return_pct",
     "max_delta": "max_delta",
     "min_oi": "min_open_interest",
     "max_spread": "max_spread_pct",
     "rate": "risk_free_rate_pct",
+    "earnings": "earnings",
 }
 
 
@@ -113,11 +118,13 @@ class CriteriaOptions:
     weeks: int | None = None
     min_dte: int | None = None
     max_dte: int | None = None
+    min_bid: float | None = None
     min_return: float | None = None
     max_delta: float | None = None
     min_oi: int | None = None
     max_spread: float | None = None
     rate: float | None = None
+    earnings: str | None = None
 
     @classmethod
     def of(cls, given: dict[str, Any]) -> CriteriaOptions:

@@ -14,7 +14,7 @@ import typer
 from wheelscan.cli.fast import reader_store, results_document, status_document
 from wheelscan.cli.json_output import echo_json
 from wheelscan.cli.messages import ExitCode, fail, plural, warn
-from wheelscan.cli.options import JsonOption, SortOption, TopOption
+from wheelscan.cli.options import JsonOption, SortOption, SourceOption, TopOption
 
 
 def ago(seconds: float | None) -> str:
@@ -31,11 +31,11 @@ def ago(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days ago"
 
 
-def status(as_json: JsonOption = False) -> None:
-    """The running scan and its progress, the lock holder, the last run."""
+def status(source: SourceOption = None, as_json: JsonOption = False) -> None:
+    """The running scan and its progress, the lock holder, the last run (of one source)."""
     from wheelscan.cli.tables import local_time
 
-    state = reader_store().read_status()
+    state = reader_store(source).read_status()
     if as_json:
         echo_json(status_document(state))
         warn(state.warning)
@@ -73,11 +73,12 @@ def status(as_json: JsonOption = False) -> None:
 
 def results(
     ticker: Annotated[str | None, typer.Argument(help="Only this symbol.")] = None,
+    source: SourceOption = None,
     sort: SortOption = None,
     top: TopOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The latest published watchlist results, with their age (fresh or stale).
+    """The latest published watchlist results of one source, with their age (fresh or stale).
 
     A ticker the published scan did not cover is bad input (exit 2).
     """
@@ -86,7 +87,8 @@ def results(
 
     order, rows = table_order(sort, top, as_json)
     symbol = normalize_symbol(ticker) if ticker else None
-    published = reader_store().read_results()
+    store = reader_store(source)
+    published = store.read_results()
     document = results_document(published, symbol)
     if as_json:
         echo_json(document)
@@ -95,7 +97,10 @@ def results(
     warn(published.warning)
     scan = published.scan
     if scan is None:
-        typer.echo("No results yet: run `wheelscan refresh` or `wheelscan scan`.")
+        typer.echo(
+            f"No results yet from {store.namespace}: `wheelscan refresh` publishes the "
+            "watchlist's (--source picks another source)."
+        )
         return
     from wheelscan.cli.tables import local_time, print_results, stdout_console
 
@@ -111,8 +116,10 @@ def results(
 
 
 def history(as_json: JsonOption = False) -> None:
-    """The last 50 scans, newest first."""
-    entries, warning = reader_store().read_history()
+    """The last 50 scans of every source, newest first."""
+    from wheelscan.store import Store
+
+    entries, warning = Store().read_history()  # one history for every source
     if as_json:
         echo_json(entries)
         warn(warning)
@@ -132,10 +139,10 @@ cache_app = typer.Typer(name="cache", help="The scan cache.", no_args_is_help=Tr
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete the published results, progress, history and any stale lock."""
-    from wheelscan.store import StoreError
+    """Delete the published results, progress, history and any stale lock, of every source."""
+    from wheelscan.store import Store, StoreError
 
-    store = reader_store()
+    store = Store()  # clear empties every source's namespace
     try:
         holder = store.clear()
     except StoreError as error:

@@ -125,6 +125,7 @@ CANDIDATE_COLUMNS = (
     Column("P(OTM)", 3, _pct("prob_otm", 100)),
     Column("Ann.", 0, _pct("annualized_return_pct")),
     Column("OTM", 4, _pct("otm_pct")),
+    Column("POP", 9, _pct("pop", 100)),
     Column("IV", 10, _pct("iv", 100)),
     Column("OI", 9, _whole("open_interest")),
     Column("Spread", 11, _pct("spread_pct")),
@@ -259,13 +260,18 @@ def top_reasons(result: Mapping[str, Any], count: int = 2) -> list[tuple[str, in
     listed = result.get("top_rejections")
     if listed is not None:
         return [(item["reason"], item["count"]) for item in listed][:count]
-    rejected = result.get("rejected") or {}
-    order = list(rejected)
-    ranked = sorted(
-        (item for item in rejected.items() if item[1] > 0),
-        key=lambda item: (-item[1], order.index(item[0])),
+    counted = [item for item in (result.get("rejected") or {}).items() if item[1] > 0]
+    return sorted(counted, key=_most_then_first_tried)[:count]
+
+
+def _most_then_first_tried(item: tuple[str, int]) -> tuple[int, int]:
+    from wheelscan.core.models import REJECTION_REASONS
+
+    reason, count = item
+    tried = (
+        REJECTION_REASONS.index(reason) if reason in REJECTION_REASONS else len(REJECTION_REASONS)
     )
-    return ranked[:count]
+    return -count, tried
 
 
 def no_candidate_line(symbol: str, result: Mapping[str, Any]) -> str:
@@ -281,7 +287,7 @@ def criteria_verdict(results: Mapping[str, Any], criteria: Mapping[str, Any]) ->
         for reason, count in (result.get("rejected") or {}).items():
             if reason in CRITERION_OF_REASON:
                 totals[reason] = totals.get(reason, 0) + count
-    ranked = sorted((item for item in totals.items() if item[1]), key=lambda item: -item[1])
+    ranked = sorted((item for item in totals.items() if item[1]), key=_most_then_first_tried)
     if not ranked:
         return None
     parts = []
