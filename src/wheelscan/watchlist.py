@@ -7,6 +7,10 @@
     notes = "core holding"
     intrinsic_value = 190.0
 
+    [tickers.KO]
+    valuation = "fcf"        # per-symbol DCF overrides, named as the config keys
+    dcf_growth_pct = 6.0
+
 Until the user changes it, the list shipped in `data/default_watchlist.toml` is
 used and no file is written. The first change writes the default list plus
 that change. Writing keeps comments and order (tomlkit) and is atomic.
@@ -19,19 +23,23 @@ import io
 import math
 import re
 import tomllib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from wheelscan.core.errors import InputError
 from wheelscan.core.symbols import SymbolError, normalize_symbol
+from wheelscan.core.valuation import DCF_KEYS, DcfParams, dcf_param_problem
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
 
 WATCHLIST_FILE = "watchlist.toml"
-ENTRY_KEYS = ("active", "notes", "intrinsic_value")
+OVERRIDE_FIELDS = {key: name for name, key in DCF_KEYS.items()}
+"""Watchlist key -> the DcfParams field it overrides for one symbol."""
+DEFAULT_DCF = DcfParams()
+ENTRY_KEYS = ("active", "notes", "intrinsic_value", *OVERRIDE_FIELDS)
 HEADER = (
     "wheelscan watchlist: one [tickers.SYMBOL] table per symbol, with active, notes"
     " and an optional intrinsic_value."
@@ -48,6 +56,8 @@ class WatchlistEntry:
     active: bool = True
     notes: str = ""
     intrinsic_value: float | None = None
+    dcf_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    """DcfParams field -> this symbol's value for it (the rest come from the config)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +65,7 @@ class WatchlistEntry:
             "active": self.active,
             "notes": self.notes,
             "intrinsic_value": self.intrinsic_value,
+            "overrides": {DCF_KEYS[name]: value for name, value in self.dcf_overrides.items()},
         }
 
 
@@ -70,6 +81,10 @@ class Watchlist:
     def intrinsic_values(self) -> dict[str, float]:
         """Symbol → intrinsic value, for every symbol that has one."""
         return {e.symbol: e.intrinsic_value for e in self.entries if e.intrinsic_value is not None}
+
+    def value_overrides(self) -> dict[str, dict[str, Any]]:
+        """Symbol → its DCF overrides ({DcfParams field: value}), for every symbol with any."""
+        return {e.symbol: dict(e.dcf_overrides) for e in self.entries if e.dcf_overrides}
 
     def get(self, symbol: str) -> WatchlistEntry | None:
         return next((e for e in self.entries if e.symbol == symbol), None)
@@ -159,7 +174,14 @@ def _entry(symbol: str, table: dict[str, Any], where: str) -> WatchlistEntry:
             value = check_intrinsic_value(value)
         except WatchlistError as error:
             raise WatchlistError(f"{where}: {symbol}.{error}") from None
-    return WatchlistEntry(symbol, active, notes, value)
+    overrides = {}
+    for key, name in OVERRIDE_FIELDS.items():
+        if key in table:
+            problem = dcf_param_problem(name, table[key])
+            if problem:
+                raise WatchlistError(f"{where}: {symbol}.{key} {problem}")
+            overrides[name] = type(getattr(DEFAULT_DCF, name))(table[key])  # 8 -> 8.0
+    return WatchlistEntry(symbol, active, notes, value, overrides)
 
 
 def load_watchlist(path: Path | None = None) -> Watchlist:

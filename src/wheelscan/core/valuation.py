@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from wheelscan.core.errors import InputError
@@ -112,6 +112,8 @@ class DcfParams:
 
 _PARAM_FIELDS = {f.name: f for f in fields(DcfParams)}
 DCF_PARAM_NAMES = tuple(_PARAM_FIELDS)
+DCF_KEYS = {name: "valuation" if name == "method" else f"dcf_{name}" for name in DCF_PARAM_NAMES}
+"""DcfParams field -> its name as a config key and as a per-symbol watchlist override."""
 
 
 def dcf_param_problem(name: str, value: Any) -> str | None:
@@ -146,6 +148,15 @@ class TrailingCashFlow:
     operating_cash_flow: float | None = None
     capital_expenditure: float | None = None  # an outflow: Yahoo reports it negative
     as_of: str | None = None  # ISO date the twelve months end on
+
+    @property
+    def empty(self) -> bool:
+        """No figure at all: what a symbol without statements (or a failed request) gives."""
+        return (
+            self.free_cash_flow is None
+            and self.operating_cash_flow is None
+            and self.capital_expenditure is None
+        )
 
     def free(self) -> float | None:
         """FreeCashFlow, else OperatingCashFlow − |CapitalExpenditure|, else None."""
@@ -260,3 +271,70 @@ def intrinsic_value_for(
     return IntrinsicValue(
         dcf_value(per_share, params), SOURCE_BY_METHOD[params.method], params.method, inputs
     )
+
+
+QUOTE_FIELDS = (
+    "quoteType",
+    "epsTrailingTwelveMonths",
+    "sharesOutstanding",
+    "currency",
+    "financialCurrency",
+)
+"""The quote's fields `intrinsic_value_for` reads (besides the price), kept with a result
+so the value can be computed again from it."""
+
+
+def trailing_eps(quote: Mapping[str, Any] | None) -> float | None:
+    """An EQUITY quote's trailing EPS (for P/E at a strike); None otherwise or when absent."""
+    if not quote or quote.get("quoteType") != EQUITY:
+        return None
+    return _finite(quote.get("epsTrailingTwelveMonths"))
+
+
+def valuation_record(value: IntrinsicValue, quote: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A result's `valuation` object: the method, E and the parameters, the reason for n/a,
+    and the quote's QUOTE_FIELDS it was computed from."""
+    return {
+        "method": value.method,
+        "inputs": dict(value.inputs),
+        "reason": value.reason,
+        "quote": {name: (quote or {}).get(name) for name in QUOTE_FIELDS},
+    }
+
+
+@dataclass(frozen=True)
+class ValuationPlan:
+    """How each symbol is valued: the config's DCF parameters (`defaults`), the watchlist's
+    manual values ({symbol: value}) and per-symbol overrides ({symbol: {field: value}})."""
+
+    defaults: DcfParams = field(default_factory=DcfParams)
+    manual: Mapping[str, float] = field(default_factory=dict)
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def params_for(self, symbol: str) -> DcfParams:
+        overrides = self.overrides.get(symbol)
+        return replace(self.defaults, **overrides) if overrides else self.defaults
+
+    def needs_cash_flow(self, symbol: str, quote: Mapping[str, Any] | None) -> bool:
+        """Whether valuing `symbol` reads its cash flow: FCF method, no manual value, and
+        an EQUITY quote (nothing is fetched for a value that cannot use it)."""
+        return (
+            self.manual.get(symbol) is None
+            and self.params_for(symbol).method == FCF
+            and quote is not None
+            and quote.get("quoteType") == EQUITY
+        )
+
+    def value(
+        self,
+        symbol: str,
+        quote: Mapping[str, Any] | None,
+        cash_flow: TrailingCashFlow | None = None,
+    ) -> IntrinsicValue:
+        return intrinsic_value_for(
+            quote, self.params_for(symbol), manual=self.manual.get(symbol), cash_flow=cash_flow
+        )
+
+    def unavailable(self, symbol: str, reason: str) -> IntrinsicValue:
+        """n/a for `symbol`, for a reason outside the model (its cash flow could not be had)."""
+        return _not_available(self.params_for(symbol), reason, {})

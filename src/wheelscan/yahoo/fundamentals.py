@@ -58,6 +58,14 @@ def fetch_trailing_cash_flow(ticker: yf.Ticker) -> TrailingCashFlow | None:
     return cash_flow_from_table(ticker.get_cash_flow(freq="trailing"))
 
 
+def fetch_symbol_cash_flow(session: object, symbol: str) -> TrailingCashFlow:
+    """`symbol`'s trailing cash flow through `session` (a source's); `empty` when Yahoo gave
+    none (or the request failed: see above)."""
+    from wheelscan.yahoo._yfinance import Ticker
+
+    return fetch_trailing_cash_flow(Ticker(symbol, session=session)) or TrailingCashFlow()
+
+
 def fetch_fcf_per_share(ticker: yf.Ticker, quote: Mapping[str, Any]) -> float | None:
     """Trailing free cash flow ÷ the quote's sharesOutstanding; None when either is missing."""
     return fcf_per_share(fetch_trailing_cash_flow(ticker), quote.get("sharesOutstanding"))

@@ -1,4 +1,5 @@
-"""`snapshot record`: a source that answers as usual and saves every options response.
+"""`snapshot record`: a source that answers as usual and saves every options response,
+and the fundamentals-timeseries answers the FCF valuation asked for.
 
 Offline sources wrap their transport adapter (transports.RecordingTransport).
 Live Yahoo goes through yfinance's own session, so recording there wraps that
@@ -15,11 +16,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from wheelscan.yahoo.source import YahooSource, make_source
-from wheelscan.yahoo.transports import RecordingTransport, SnapshotWriter, options_request
+from wheelscan.yahoo.transports import (
+    RecordingTransport,
+    SnapshotWriter,
+    fundamentals_request,
+    options_request,
+)
 
 
 def with_recording(session: Any, writer: SnapshotWriter) -> Any:
-    """Wrap `session.get` to save each 200 options response's raw body to `writer`."""
+    """Wrap `session.get` to save each 200 options (and fundamentals) response's raw body
+    to `writer`."""
     plain_get = session.get
 
     def get(url: str, *args: Any, **kwargs: Any) -> Any:
@@ -29,6 +36,9 @@ def with_recording(session: Any, writer: SnapshotWriter) -> Any:
         wanted = options_request(f"{url}?{query}" if query and "?" not in url else url)
         if wanted is not None and response.status_code == 200:
             writer.record(*wanted, response.content)
+        symbol = fundamentals_request(url)
+        if symbol is not None and response.status_code == 200:
+            writer.record_fundamentals(symbol, response.content)
         return response
 
     session.get = get

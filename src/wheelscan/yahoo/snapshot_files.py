@@ -50,6 +50,16 @@ def snapshot_file_name(symbol: str, epoch: int | None) -> str:
     return f"{symbol}.json" if epoch is None else f"{symbol}_{epoch}.json"
 
 
+def fundamentals_file_name(symbol: str) -> str:
+    """The file of a symbol's fundamentals-timeseries answer (the FCF method's cash flow)."""
+    return f"{symbol}.fundamentals.json"
+
+
+def is_timeseries_response(parsed: Any) -> bool:
+    """Decoded JSON that is a Yahoo fundamentals-timeseries answer."""
+    return isinstance(parsed, dict) and isinstance(parsed.get("timeseries"), dict)
+
+
 def is_options_response(parsed: Any) -> bool:
     """Decoded JSON that is a Yahoo options answer (an object with `optionChain`)."""
     return isinstance(parsed, dict) and "optionChain" in parsed
@@ -119,6 +129,11 @@ def read_snapshot_file(directory: Path, name: str) -> bytes | None:
 
 def check_options_response(name: str, body: bytes) -> None:
     """Raise SnapshotFileError unless `body` parses as a Yahoo options answer."""
+    if not is_options_response(_parsed(name, body)):
+        raise SnapshotFileError(f"{name} is not a Yahoo options response")
+
+
+def _parsed(name: str, body: bytes) -> Any:
     try:
         parsed = json.loads(body)
     except RecursionError:
@@ -126,8 +141,7 @@ def check_options_response(name: str, body: bytes) -> None:
     except ValueError as error:  # JSONDecodeError, or bytes that are no Unicode text
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SnapshotFileError(f"{name} does not parse as JSON ({reason})") from None
-    if not is_options_response(parsed):
-        raise SnapshotFileError(f"{name} is not a Yahoo options response")
+    return parsed
 
 
 def load_snapshot_file(directory: Path, name: str) -> bytes | None:
@@ -135,4 +149,14 @@ def load_snapshot_file(directory: Path, name: str) -> bytes | None:
     body = read_snapshot_file(directory, name)
     if body is not None:
         check_options_response(name, body)
+    return body
+
+
+def load_fundamentals_file(directory: Path, symbol: str) -> bytes | None:
+    """A symbol's checked fundamentals entry: its bytes, None when there is none, else
+    SnapshotFileError."""
+    name = fundamentals_file_name(symbol)
+    body = read_snapshot_file(directory, name)
+    if body is not None and not is_timeseries_response(_parsed(name, body)):
+        raise SnapshotFileError(f"{name} is not a Yahoo fundamentals-timeseries response")
     return body

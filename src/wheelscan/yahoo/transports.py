@@ -23,8 +23,12 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from wheelscan.yahoo.demo import DemoMarket
+from wheelscan.yahoo.fundamentals import TIMESERIES_PATH
 from wheelscan.yahoo.snapshot_files import (
+    fundamentals_file_name,
     is_options_response,
+    is_timeseries_response,
+    load_fundamentals_file,
     load_snapshot_file,
     snapshot_file_name,
 )
@@ -32,6 +36,7 @@ from wheelscan.yahoo.snapshot_files import (
 OPTIONS_PATH = "/v7/finance/options/"
 CRUMB = "wheelscan-offline-crumb"
 EMPTY_RESULT = b'{"optionChain":{"result":[],"error":null}}'
+EMPTY_TIMESERIES = b'{"timeseries":{"result":[],"error":null}}'
 LATENCY_ENV = "WHEELSCAN_DEMO_LATENCY"
 
 
@@ -47,6 +52,14 @@ def options_request(url: str) -> tuple[str, int | None] | None:
     except ValueError:
         epoch = -1
     return symbol, epoch
+
+
+def fundamentals_request(url: str) -> str | None:
+    """The symbol when `url` is a Yahoo fundamentals-timeseries request, else None."""
+    path = urlsplit(url).path
+    if not path.startswith(TIMESERIES_PATH):
+        return None
+    return unquote(path[len(TIMESERIES_PATH) :]) or None
 
 
 def _response(
@@ -103,7 +116,9 @@ class YahooStandIn(BaseAdapter):
 class SnapshotTransport(YahooStandIn):
     """Replays raw Yahoo responses from a directory laid out as SPEC 1.2.
 
-    A request with no file answers as Yahoo does for an unknown symbol. A hostile
+    A request with no file answers as Yahoo does for an unknown symbol. The
+    fundamentals-timeseries request (the FCF method's cash flow) is answered from
+    DIR/<TICKER>.fundamentals.json, as a symbol without statements when missing. A hostile
     entry (not a regular file, over 16 MiB, not an options answer) raises
     SnapshotFileError from `send`: it travels through yfinance like a dropped
     connection would, and becomes that request's error with its one-line reason.
@@ -112,6 +127,15 @@ class SnapshotTransport(YahooStandIn):
     def __init__(self, directory: Path) -> None:
         super().__init__()
         self.directory = directory.resolve()
+
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:
+        symbol = fundamentals_request(request.url or "")
+        if symbol is None:
+            return super().send(request, *args, **kwargs)
+        body = load_fundamentals_file(self.directory, symbol)
+        return _response(request, 200, body or EMPTY_TIMESERIES, "application/json")
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
         """The entry's bytes; a name that is no entry directly in the dir is unknown."""
@@ -176,7 +200,8 @@ def offline_session(transport: YahooStandIn) -> requests.Session:
 
 
 class SnapshotWriter:
-    """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2.
+    """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2, and
+    each symbol's fundamentals-timeseries answer as DIR/<TICKER>.fundamentals.json.
 
     Only a validated symbol (core.symbols) and a non-negative epoch make a file
     name, and the resolved path must sit directly in the directory, so nothing
@@ -189,15 +214,19 @@ class SnapshotWriter:
         self.directory = directory.resolve()
         self._lock = threading.Lock()
         self.written: list[Path] = []
+        self._timeseries: dict[str, list[object]] = {}
 
     def path_for(self, symbol: str, epoch: int | None) -> Path:
+        if epoch is not None and epoch < 0:
+            raise ValueError(f"refusing to record {symbol} with a malformed date")
+        return self._path(symbol, snapshot_file_name(symbol, epoch))
+
+    def _path(self, symbol: str, name: str) -> Path:
         from wheelscan.core.symbols import SymbolError, normalize_symbol
 
         if normalize_symbol(symbol) != symbol:
             raise SymbolError(f"refusing to record {symbol!r}: not a normalized symbol")
-        if epoch is not None and epoch < 0:
-            raise ValueError(f"refusing to record {symbol} with a malformed date")
-        path = (self.directory / snapshot_file_name(symbol, epoch)).resolve()
+        path = (self.directory / name).resolve()
         if path.parent != self.directory:
             raise SymbolError(f"refusing to record {symbol!r} outside {self.directory}")
         return path
@@ -216,6 +245,35 @@ class SnapshotWriter:
         atomic_write_bytes(path, body, mode=0o644)
         with self._lock:
             self.written.append(path)
+        return path
+
+    def record_fundamentals(self, symbol: str, body: bytes) -> Path | None:
+        """Write one fundamentals-timeseries answer; None when it is not one.
+
+        yfinance asks again in chunks of types after an empty or failed answer; the
+        results of every answer for `symbol` are kept together, so a replay answers
+        each request with all of them. A lone answer is written as it came.
+        """
+        from wheelscan.files import atomic_write_bytes
+
+        path = self._path(symbol, fundamentals_file_name(symbol))
+        try:
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not is_timeseries_response(parsed):
+            return None
+        results = parsed["timeseries"].get("result")
+        with self._lock:
+            kept = self._timeseries.setdefault(symbol, [])
+            if kept or not isinstance(results, list):
+                kept.extend(results if isinstance(results, list) else [])
+                body = json.dumps({"timeseries": {"result": kept, "error": None}}).encode()
+            else:
+                kept.extend(results)
+            atomic_write_bytes(path, body, mode=0o644)
+            if path not in self.written:
+                self.written.append(path)
         return path
 
 
@@ -237,4 +295,7 @@ class RecordingTransport(YahooStandIn):
                 self.options_requests.append(wanted)
             if response.status_code == 200:
                 self.writer.record(*wanted, response.content)
+        symbol = fundamentals_request(request.url or "")
+        if symbol is not None and response.status_code == 200:
+            self.writer.record_fundamentals(symbol, response.content)
         return response
