@@ -52,13 +52,15 @@ def until(condition: Callable[[], bool], what: str, timeout_s: float = 120) -> N
 def test_of_eight_refreshes_started_at_once_exactly_one_takes_the_lock(
     wheelscan_home: Path,
 ) -> None:
-    store = Store(wheelscan_home / "cache")
+    store = Store.for_source("demo", wheelscan_home / "cache")
     processes = [start("refresh", "--source", "demo", env=HANGING) for _ in range(8)]
     try:
         until(lambda: sum(p.poll() is not None for p in processes) == 7, "seven refreshes end")
         (winner,) = [p for p in processes if p.poll() is None]
         holder = store.lock_holder()
         assert holder is not None and holder.pid == winner.pid
+        live = Store.for_source("yahoo", wheelscan_home / "cache")
+        assert live.lock_holder() is None, "a demo scan never blocks a live one"
         losers = [(p.returncode, *p.communicate(timeout=60)) for p in processes if p is not winner]
     finally:
         for process in processes:
@@ -77,13 +79,13 @@ def test_of_eight_refreshes_started_at_once_exactly_one_takes_the_lock(
 
 
 def test_a_killed_scans_lock_is_taken_over_at_once(wheelscan_home: Path) -> None:
-    store = Store(wheelscan_home / "cache")
+    store = Store.for_source("demo", wheelscan_home / "cache")
     victim = start("refresh", "--source", "demo", env=HANGING)
     until(lambda: store.lock_holder() is not None, "the refresh takes the lock")
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
     status = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "status", "--json"],
+        [sys.executable, "-m", "wheelscan", "status", "--source", "demo", "--json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -104,7 +106,7 @@ def test_a_killed_scans_lock_is_taken_over_at_once(wheelscan_home: Path) -> None
 
 
 def test_scan_wait_prints_the_running_scans_outcome(wheelscan_home: Path) -> None:
-    store = Store(wheelscan_home / "cache")
+    store = Store.for_source("demo", wheelscan_home / "cache")
     with killed_at_exit(start("refresh", "--source", "demo", env=HANGING)) as runner:
         until(lambda: store.lock_holder() is not None, "the refresh takes the lock")
         waiter = start("scan", "--source", "demo", "--json", "--wait")

@@ -359,12 +359,18 @@ def test_waiting_for_a_holder_that_died_fails_once_its_lock_expires(
         (datetime(2026, 11, 27, 13, 30, tzinfo=NEW_YORK), "Mon 2026-11-30 09:30"),  # early close
     ],
 )
-def test_a_live_scan_while_the_market_is_closed_is_skipped(
+def test_a_gated_live_scan_while_the_market_is_closed_is_skipped(
     store: Store, moment: datetime, next_open: str
 ) -> None:
+    """`refresh` is gated; `scan` is not (tests/test_closed_market.py)."""
     before = publish_first(store)
     outcome = run_scan(
-        ["AAPL"], Settings(source="yahoo"), kind=WATCHLIST, store=store, clock=lambda: moment
+        ["AAPL"],
+        Settings(source="yahoo"),
+        kind=WATCHLIST,
+        store=store,
+        clock=lambda: moment,
+        gate=True,
     )
     assert outcome.state is ScanState.SKIPPED and not outcome.locked
     assert f"next open {next_open}" in outcome.message

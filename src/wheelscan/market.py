@@ -3,7 +3,9 @@
 exchange_calendars' XNYS knows the holidays and early closes; it is asked
 questions (`is_open_on_minute`, `next_open`) instead of doing date arithmetic
 here. The clock is injectable so tests use a fixed time, never the real one.
-Only the `yahoo` source is gated: `demo` and `snapshot:DIR` have no hours.
+Only `refresh` is gated, and only for the `yahoo` source: `scan` and the app run
+whenever asked (on Yahoo's last quotes when closed), `demo` and `snapshot:DIR`
+have no hours.
 """
 
 from __future__ import annotations
@@ -63,9 +65,16 @@ def market_state(at: datetime | None = None) -> MarketState:
     return MarketState(at=at, is_open=is_open, next_open=next_open, next_close=next_close)
 
 
+def gate_message(source: str, allow_closed: bool, state: MarketState | None) -> str | None:
+    """None when a gated scan (`refresh`) of `source` may run in `state`; else
+    'Market closed — next open …'. An unknown state (None) does not stop it."""
+    if allow_closed or source not in GATED_SOURCES or state is None or state.is_open:
+        return None
+    return state.describe()
+
+
 def closed_message(source: str, allow_closed: bool, clock: Clock | None = None) -> str | None:
-    """None when a scan of `source` may run now; else 'Market closed — next open …'."""
+    """`gate_message` for now (or `clock()`)."""
     if allow_closed or source not in GATED_SOURCES:
         return None
-    state = market_state((clock or system_clock)())
-    return None if state.is_open else state.describe()
+    return gate_message(source, allow_closed, market_state((clock or system_clock)()))

@@ -1,28 +1,29 @@
 """The scan engine: many tickers' chains fetched concurrently, priced, filtered.
 
 yfinance is blocking, so each HTTP request runs in a worker thread; asyncio
-bounds how many are in flight (a semaphore), paces them (one shared token
-bucket), retries transient failures with jittered backoff, and reports each
-ticker as it finishes through `on_event` (called on the engine's loop: keep it
-short, never do I/O in it). A ticker's failure never stops the scan; setting
-the `StopEvent` does, keeping what finished. The engine knows nothing about the
-store or any user interface.
+bounds how many are in flight (a semaphore), paces them (the scan's one `Pacer`,
+which also paces the cookie, crumb and consent requests yfinance makes inside a
+call, and pauses everyone after a 429), retries transient failures with jittered
+backoff, and reports each ticker as it finishes through `on_event` (called on the
+engine's loop: keep it short, never do I/O in it). An `AnswerCache` may answer an
+options request from the store instead (SPEC 1.4). A ticker's failure never stops
+the scan; setting the `StopEvent` does, keeping what finished. The engine knows
+nothing about the store or any user interface.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from wheelscan.core.chains import OptionChain
 from wheelscan.core.criteria import evaluate_chains, sort_candidates
 from wheelscan.core.models import (
-    PutChain,
     ScanEvent,
     ScanReport,
     ScanStarted,
@@ -33,9 +34,25 @@ from wheelscan.core.models import (
     TickerStarted,
 )
 from wheelscan.core.pricing import days_to_expiry
+from wheelscan.core.valuation import (
+    IntrinsicValue,
+    TrailingCashFlow,
+    ValuationPlan,
+    pe_at,
+    trailing_eps,
+    valuation_record,
+)
 from wheelscan.redact import redact
 from wheelscan.scan.stop import StopEvent
-from wheelscan.yahoo.source import NearestChain, YahooSource, is_rate_limit, is_transient
+from wheelscan.yahoo.fundamentals import fetch_symbol_cash_flow
+from wheelscan.yahoo.pacing import BACKOFF_MAX_S, BURST, PAUSE_BASE_S, Pacer, equal_jitter
+from wheelscan.yahoo.source import (
+    Answer,
+    NearestChain,
+    YahooSource,
+    is_rate_limit,
+    is_transient,
+)
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
@@ -46,49 +63,52 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class RetryPolicy:
     """How the engine retries a request: attempts, a deadline per request, and
-    exponential backoff with equal jitter (longer after a 429)."""
+    exponential backoff with equal jitter drawn from `rng`. After a 429 the wait is
+    the pacer's pause for everyone (`rate_limit_backoff_base_s` doubling per 429 in
+    a row); after another transient failure, this request's own backoff."""
 
     max_attempts: int = 4
     backoff_base_s: float = 0.5
-    rate_limit_backoff_base_s: float = 2.0
-    backoff_max_s: float = 20.0
+    rate_limit_backoff_base_s: float = PAUSE_BASE_S
+    backoff_max_s: float = BACKOFF_MAX_S
     request_timeout_s: float = 45.0
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def backoff(self, attempt: int, rate_limited: bool) -> float:
         base = self.rate_limit_backoff_base_s if rate_limited else self.backoff_base_s
-        ceiling = min(self.backoff_max_s, base * 2**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return equal_jitter(base, self.backoff_max_s, attempt, self.rng)
+
+    def pacer(self, rate_per_s: float, stop: StopEvent) -> Pacer:
+        """The scan's pacer: `rate_per_s` in bursts of BURST, paused by this policy after
+        each 429, its waits in worker threads cut short by `stop`."""
+        return Pacer(
+            rate_per_s,
+            BURST,
+            backoff=lambda strike: self.backoff(strike - 1, rate_limited=True),
+            sleep=stop.wait,
+        )
 
 
-class RateLimiter:
-    """A token bucket shared by every request; `pause` holds everyone back after a 429."""
+class AnswerCache(Protocol):
+    """Options answers kept from earlier scans (SPEC 1.4), given to the engine by its caller."""
 
-    def __init__(self, rate_per_s: float, burst: int) -> None:
-        self.rate = rate_per_s
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._updated = time.monotonic()
-        self._resume_at = 0.0
-        self._lock = asyncio.Lock()
+    def get(self, symbol: str, epoch: int | None) -> Answer | None:
+        """A young enough answer for `symbol` (no-date when `epoch` is None), else None.
+        Blocking: the engine calls it in a worker thread."""
 
-    def pause(self, seconds: float) -> None:
-        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+    def put(self, symbol: str, epoch: int | None, answer: Answer) -> None:
+        """Keep a fresh answer. Called on the engine's loop: it must not block."""
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                if now < self._resume_at:
-                    await asyncio.sleep(self._resume_at - now)
-                    continue
-                if self.rate <= 0:
-                    return
-                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+class CashFlowCache(Protocol):
+    """Trailing cash flows kept from earlier requests (SPEC 4, the FCF method)."""
+
+    def get(self, symbol: str) -> TrailingCashFlow | None:
+        """The kept cash flow (`empty` when Yahoo had none), else None. Blocking: the
+        engine calls it in a worker thread."""
+
+    def put(self, symbol: str, cash_flow: TrailingCashFlow) -> None:
+        """Keep a fetched cash flow. Called on the engine's loop: it must not block."""
 
 
 def failure_reason(error: BaseException) -> str:
@@ -104,8 +124,13 @@ class ScanEngine:
     """One scan of `symbols` over `source`, with the criteria, concurrency and pacing
     of `settings`; `run()` (in a loop) or `run_blocking()` (without one), once.
 
-    `intrinsic_values` are the watchlist's ({symbol: value}); `stop`, set from any
+    `intrinsic_values` are the watchlist's ({symbol: value}), `value_overrides` its DCF
+    overrides ({symbol: {DcfParams field: value}}) over `settings.dcf`; the others get the
+    DCF of their quote's EPS or, per symbol, of the cash flow (`cash_flows` keeps those
+    between scans). `stop`, set from any
     thread, cancels the scan, which then reports what finished as CANCELLED.
+    `answers` answers options requests from the store when it can; `pacer` replaces
+    the one built from the settings and `retry` (tests pass one on a fake clock).
     """
 
     def __init__(
@@ -115,9 +140,13 @@ class ScanEngine:
         symbols: Sequence[str],
         *,
         intrinsic_values: Mapping[str, float] | None = None,
+        value_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        cash_flows: CashFlowCache | None = None,
         on_event: Callable[[ScanEvent], None] | None = None,
         stop: StopEvent | None = None,
         retry: RetryPolicy | None = None,
+        answers: AnswerCache | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.source = source
         self.criteria = settings.criteria
@@ -125,13 +154,19 @@ class ScanEngine:
         rate = settings.rate_limit_per_s
         self.rate_limit_per_s = source.default_rate_limit_per_s if rate is None else rate
         self.symbols = list(symbols)
-        self.intrinsic_values = dict(intrinsic_values or {})
+        self.valuation = ValuationPlan(
+            settings.dcf, dict(intrinsic_values or {}), dict(value_overrides or {})
+        )
+        self.cash_flows = cash_flows
         self.emit = on_event or (lambda _: None)
         self.stop = stop or StopEvent()
         self.retry = retry or RetryPolicy()
+        self.answers = answers
+        self.pacer = pacer or self.retry.pacer(self.rate_limit_per_s, self.stop)
         self.results: dict[str, TickerResult] = {}
         self.errors: dict[str, str] = {}
         self.requests = 0
+        self.cached_answers = 0
         self.requests_by_symbol: dict[str, int] = {}
         self.done = 0
         self._started = False
@@ -147,21 +182,25 @@ class ScanEngine:
         started = datetime.now(UTC)
         self.pool = ThreadPoolExecutor(self.concurrency + 2, thread_name_prefix="wheelscan")
         self.slots = asyncio.Semaphore(self.concurrency)
-        self.limiter = RateLimiter(self.rate_limit_per_s, self.concurrency)
+        self.source.use_pacer(self.pacer)
         state = ScanState.SUCCEEDED
         message = ""
         self.emit(ScanStarted(total=len(self.symbols), symbols=tuple(self.symbols)))
+        tasks: list[asyncio.Future[object]] = []
         try:
             await self._in_thread(self.source.activate)
             tickers = asyncio.gather(*(self._scan_ticker(s) for s in self.symbols))
             stopped = asyncio.ensure_future(self.stop.wait_async())
-            await asyncio.wait({tickers, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
+            tasks = [tickers, stopped]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if not tickers.done():
-                tickers.cancel()
                 state, message = ScanState.CANCELLED, "Scan cancelled"
-            await asyncio.gather(tickers, stopped, return_exceptions=True)
         finally:
+            # Also when this task is cancelled itself: every task ends here, awaited,
+            # so none is left to report an exception nobody retrieved.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             self.pool.shutdown(wait=False, cancel_futures=True)
         if state is ScanState.SUCCEEDED and self.symbols and not self.results:
             state, message = ScanState.FAILED, "no ticker could be fetched"
@@ -178,43 +217,64 @@ class ScanEngine:
             errors=dict(self.errors),
             requests=self.requests,
             message=message,
+            cached_answers=self.cached_answers,
         )
 
     async def _in_thread(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
+    def _prepaid(self, fn: Callable[..., T], *args: object) -> T:
+        with self.pacer.prepaid():
+            return fn(*args)
+
     async def _request(self, symbol: str, fn: Callable[..., T], *args: object) -> T:
-        """One HTTP request through the slots and the limiter, retried when transient."""
+        """One options request through the slots and the pacer, retried when transient.
+
+        After a 429 the pacer holds every request back; other failures wait their own
+        backoff."""
         retry = self.retry
         for attempt in range(retry.max_attempts):
             try:
                 async with self.slots:
-                    await self.limiter.acquire()
+                    await self.pacer.acquire()
                     self.requests += 1
                     self.requests_by_symbol[symbol] = self.requests_by_symbol.get(symbol, 0) + 1
                     return await asyncio.wait_for(
-                        self._in_thread(fn, *args), retry.request_timeout_s
+                        self._in_thread(self._prepaid, fn, *args), retry.request_timeout_s
                     )
             except Exception as error:
                 if not is_transient(error) or attempt == retry.max_attempts - 1:
                     raise
-                delay = retry.backoff(attempt, is_rate_limit(error))
-                if is_rate_limit(error):
-                    self.limiter.pause(delay)
-                await asyncio.sleep(delay)
+                if not is_rate_limit(error):
+                    await asyncio.sleep(retry.backoff(attempt, rate_limited=False))
         raise AssertionError("unreachable: the last attempt raises or returns")
+
+    async def _answer(
+        self, symbol: str, expiration: str | None = None, epoch: int | None = None
+    ) -> Answer:
+        """The options answer from the cache when it keeps a young one, else one request."""
+        if self.answers is not None:
+            cached = await self._in_thread(self.answers.get, symbol, epoch)
+            if cached is not None:
+                self.cached_answers += 1
+                return cached
+        answer = await self._request(symbol, self.source.fetch_answer, symbol, expiration, epoch)
+        if self.answers is not None:
+            self.answers.put(symbol, epoch, answer)
+        return answer
 
     async def _scan_ticker(self, symbol: str) -> None:
         self.emit(TickerStarted(symbol=symbol, done=self.done, total=len(self.symbols)))
         try:
-            nearest: NearestChain = await self._request(symbol, self.source.fetch_nearest, symbol)
-            result = await self._scan_expirations(symbol, nearest)
+            answer = await self._answer(symbol)
+            nearest = await self._in_thread(self.source.nearest, symbol, answer)
+            result = await self._scan_expirations(symbol, nearest, answer.body["underlying"])
         except Exception as error:
             self.done += 1
             self.errors[symbol] = failure_reason(error)
             self.emit(TickerFailed(symbol, self.errors[symbol], self.done, len(self.symbols)))
             return
-        result.requests = self.requests_by_symbol[symbol]
+        result.requests = self.requests_by_symbol.get(symbol, 0)
         self.done += 1
         self.results[symbol] = result
         if result.expiration_errors:
@@ -223,7 +283,9 @@ class ScanEngine:
             )
         self.emit(TickerFinished(symbol, result, self.done, len(self.symbols)))
 
-    async def _scan_expirations(self, symbol: str, nearest: NearestChain) -> TickerResult:
+    async def _scan_expirations(
+        self, symbol: str, nearest: NearestChain, quote: dict[str, Any]
+    ) -> TickerResult:
         as_of = nearest.underlying.as_of
         _first, *later = nearest.expirations
         wanted = [
@@ -234,13 +296,10 @@ class ScanEngine:
             <= self.criteria.max_dte
         ]
         fetched = await asyncio.gather(
-            *(
-                self._request(symbol, self.source.fetch_expiration, nearest.ticker, day)
-                for day in wanted
-            ),
+            *(self._expiration(symbol, day, nearest.expirations[day]) for day in wanted),
             return_exceptions=True,
         )
-        chains: list[PutChain] = [nearest.chain]
+        chains: list[OptionChain] = [nearest.chain]
         failures: dict[str, str] = {}
         for day, outcome in zip(wanted, fetched, strict=True):
             if isinstance(outcome, BaseException):
@@ -249,24 +308,61 @@ class ScanEngine:
                 failures[day] = failure_reason(outcome)
             else:
                 chains.append(outcome)
-        value = self.intrinsic_values.get(symbol)
-        return await self._in_thread(self._evaluate, symbol, nearest, chains, failures, value)
+        value = await self._value(symbol, quote)
+        return await self._in_thread(
+            self._evaluate, symbol, nearest, chains, failures, value, quote
+        )
+
+    async def _value(self, symbol: str, quote: dict[str, Any]) -> IntrinsicValue:
+        """The ticker's intrinsic value; a cash flow that cannot be had is n/a, not a failure."""
+        if not self.valuation.needs_cash_flow(symbol, quote):
+            return self.valuation.value(symbol, quote)
+        try:
+            kept = None
+            if self.cash_flows is not None:
+                kept = await self._in_thread(self.cash_flows.get, symbol)
+            if kept is None:
+                cash_flow = await self._request(
+                    symbol, fetch_symbol_cash_flow, self.source.session, symbol
+                )
+            else:
+                cash_flow = kept
+        except Exception as error:
+            return self.valuation.unavailable(symbol, f"no cash flow: {failure_reason(error)}")
+        if kept is None and self.cash_flows is not None:
+            self.cash_flows.put(symbol, cash_flow)
+        return self.valuation.value(symbol, quote, cash_flow)
+
+    async def _expiration(self, symbol: str, day: str, epoch: int) -> OptionChain:
+        answer = await self._answer(symbol, day, epoch)
+        return await self._in_thread(self.source.expiration_chain, answer, day)
 
     def _evaluate(
         self,
         symbol: str,
         nearest: NearestChain,
-        chains: list[PutChain],
+        chains: list[OptionChain],
         failures: dict[str, str],
-        value: float | None,
+        value: IntrinsicValue,
+        quote: dict[str, Any],
     ) -> TickerResult:
-        candidates, rejected = evaluate_chains(chains, nearest.underlying, self.criteria, value)
+        underlying = nearest.underlying
+        evaluation = evaluate_chains(chains, underlying, self.criteria, value.value)
+        eps = trailing_eps(quote)
+        candidates = evaluation.candidates
+        if eps is not None:
+            candidates = [replace(c, pe_at_strike=pe_at(c.strike, eps)) for c in candidates]
         return TickerResult(
             symbol=symbol,
-            underlying_price=nearest.underlying.price,
-            as_of=nearest.underlying.as_of,
-            rejected=rejected,
+            underlying_price=underlying.price,
+            as_of=underlying.as_of,
+            rejected=evaluation.rejected,
             candidates=sort_candidates(candidates),
-            intrinsic_value=value,
+            intrinsic_value=value.value,
+            intrinsic_value_source=value.source,
+            valuation=valuation_record(value, quote),
+            market_state=underlying.market_state,
+            next_earnings=underlying.next_earnings,
+            expirations=evaluation.expirations,
             expiration_errors=failures,
         )

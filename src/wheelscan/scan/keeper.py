@@ -3,9 +3,11 @@
 While the engine runs, this thread alone writes to the store: the engine's loop
 only hands it each ScanEvent through a queue (`post`, never blocking), so no
 disk I/O or JSON encoding happens on the loop. The thread folds the events into
-the `scanner:progress` record and rewrites it once per batch it drains, and
-renews the lock every `heartbeat_s`. When a heartbeat or a write finds the lock
-gone or taken, it sets the scan's StopEvent and writes nothing more.
+the `scanner:progress` record and rewrites it once per batch it drains, keeps
+the fresh options answers the engine hands it (`keep_answer`, the answer cache)
+in one transaction per batch, and renews the lock every `heartbeat_s`. When a
+heartbeat or a write finds the lock gone or taken, it sets the scan's StopEvent
+and writes no more progress.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from wheelscan.core.models import (
     ScanEvent,
@@ -25,10 +27,16 @@ from wheelscan.core.models import (
 )
 from wheelscan.scan.stop import StopEvent
 from wheelscan.store import JSONFragments, LockHandle, Progress, Store, StoreError, utc_now
+from wheelscan.store.answers import AnswerToKeep, write_answers
 
 log = logging.getLogger("wheelscan.scan")
 
 _FINISH = object()
+
+
+@dataclass(frozen=True)
+class _Keep:
+    answer: AnswerToKeep
 
 
 def fold(progress: Progress, event: ScanEvent) -> Progress:
@@ -73,12 +81,14 @@ class LockKeeper:
         *,
         heartbeat_s: float,
         stop: StopEvent,
+        answers_keep_s: float = 0.0,
     ) -> None:
         self.store = store
         self.handle = handle
         self.progress = progress
         self.heartbeat_s = heartbeat_s
         self.stop = stop
+        self.answers_keep_s = answers_keep_s
         self.lost_lock = False
         self._texts = JSONFragments()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -89,6 +99,10 @@ class LockKeeper:
 
     def post(self, event: ScanEvent) -> None:
         self._queue.put(event)
+
+    def keep_answer(self, answer: AnswerToKeep) -> None:
+        """Queue a fresh options answer for the answer cache (never blocks)."""
+        self._queue.put(_Keep(answer))
 
     def finish(self) -> Progress:
         self._queue.put(_FINISH)
@@ -128,10 +142,15 @@ class LockKeeper:
                 next_beat = time.monotonic() + self.heartbeat_s
 
     def _apply(self, batch: list[object]) -> bool:
-        """Fold a batch of events and write the record once; True when told to finish."""
+        """Fold a batch of events and write the record once, keep the batch's answers;
+        True when told to finish."""
         progress, changed = self.progress, False
+        answers: list[AnswerToKeep] = []
         for item in batch:
             if item is _FINISH:
+                continue
+            if isinstance(item, _Keep):
+                answers.append(item.answer)
                 continue
             progress = fold(progress, item)  # type: ignore[arg-type]
             changed = changed or not isinstance(item, TickerStarted)
@@ -139,6 +158,10 @@ class LockKeeper:
             self.write(replace(progress, updated=utc_now().isoformat()))
         else:
             self.progress = progress
+        try:
+            write_answers(self.store, answers, self.answers_keep_s)
+        except StoreError as error:
+            log.warning("could not keep the options answers: %s", error)
         return _FINISH in batch
 
     def _beat(self) -> None:

@@ -4,27 +4,32 @@
 session whose transport answers offline (see transports.py). The calls here are
 blocking; the engine runs them in threads.
 
-Each request goes through `_yfinance.download_options`, which makes the request
-(session, cookie, crumb, consent) and returns the decoded answer; the puts are read
-from it by rows.py. The private yfinance members that takes, and every other one,
-live in `_yfinance.py`.
+Each options request goes through `_yfinance.download_options`, which makes the
+request (session, cookie, crumb, consent) and returns the decoded answer
+(`fetch_answer`); the quote, calls and puts are read from it by rows.py
+(`nearest`, `expiration_chain`), so an answer kept in the store (SPEC 1.4) is read
+exactly as a fresh one. The private yfinance members that takes, and every other
+one, live in `_yfinance.py`.
+
+Every HTTP request of a source's session, yfinance's cookie, crumb and consent
+requests included, waits for its turn from the source's `Pacer` (pacing.py),
+and an HTTP 429 is raised from the session itself (`YahooRateLimited`), before
+yfinance could answer it with more requests.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from wheelscan.core.models import PutChain, Underlying
-from wheelscan.core.pricing import NEW_YORK
+from wheelscan.core.chains import OptionChain, Underlying
 from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.yahoo import _yfinance
 from wheelscan.yahoo._yfinance import Ticker, download_options, listed_expirations
-from wheelscan.yahoo.rows import put_chain_from_rows
+from wheelscan.yahoo.pacing import LIVE_RATE_PER_S, Pacer
+from wheelscan.yahoo.rows import chain_from_answer, underlying_from_quote
 from wheelscan.yahoo.snapshot_dir import snapshot_directory
 from wheelscan.yahoo.transports import (
     OPTIONS_PATH,
@@ -35,7 +40,6 @@ from wheelscan.yahoo.transports import (
 )
 
 T = TypeVar("T")
-YAHOO_RATE_LIMIT_PER_S = 20.0
 
 _TRANSIENT_NAMES = {
     "Timeout",
@@ -72,8 +76,15 @@ class YahooAnswerError(SourceError):
         self.transient = transient
 
 
+class YahooRateLimited(Exception):
+    """Yahoo answered HTTP 429. Raised by the session, so yfinance never sees the answer:
+    it would switch cookie strategy and send consent, cookie and crumb requests and the
+    request again, unpaced, into the same overload. Not yfinance's YFRateLimitError,
+    which yfinance catches around its crumb fetch to carry on without a crumb."""
+
+
 def is_rate_limit(error: BaseException) -> bool:
-    return isinstance(error, _yfinance.RateLimitError)
+    return isinstance(error, YahooRateLimited | _yfinance.RateLimitError)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -85,21 +96,31 @@ def is_transient(error: BaseException) -> bool:
     return any(cls.__name__ in _TRANSIENT_NAMES for cls in type(error).__mro__)
 
 
-def with_status_recording(session: Any) -> Any:
-    """Wrap `session.get` to note, per thread, the HTTP status of each options response.
+def paced_session(session: Any, pacer_of: Callable[[], Pacer]) -> Any:
+    """Send every request of `session` through the pacer `pacer_of()` gives, raise a 429
+    as YahooRateLimited, and note per thread the status of each options response.
 
-    Both backends yfinance accepts (requests, curl_cffi) route its calls through
-    `session.get`; neither offers a response hook that works for both.
+    Both backends yfinance accepts (requests, curl_cffi) route `get` and `post`
+    through `session.request`; neither offers a hook that works for both. A redirect
+    is part of the request that followed it.
     """
-    plain_get = session.get
+    plain_request = session.request
 
-    def get(url: str, *args: Any, **kwargs: Any) -> Any:
-        response = plain_get(url, *args, **kwargs)
-        if OPTIONS_PATH in str(url):
+    def request(*args: Any, **kwargs: Any) -> Any:
+        url = str(kwargs.get("url", args[1] if len(args) > 1 else ""))
+        pacer = pacer_of()
+        pacer.take()
+        sent_at = pacer.now()
+        response = plain_request(*args, **kwargs)
+        if OPTIONS_PATH in url:
             _options_status.code = response.status_code
+        if response.status_code == 429:
+            pacer.rate_limited(sent_at)
+            raise YahooRateLimited("HTTP 429 from Yahoo")
+        pacer.answered(sent_at)
         return response
 
-    session.get = get
+    session.request = request
     return session
 
 
@@ -131,43 +152,44 @@ def _options_call(what: str, call: Callable[[], T]) -> T:
         ) from error
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One decoded options answer, as a request gives it and the store keeps it.
+
+    `body` is yfinance's decoded `options[0]` with the quote as `underlying`;
+    `expirations` ('YYYY-MM-DD' -> epoch, in order) are those the no-date answer
+    lists ({} for a dated answer).
+    """
+
+    body: dict[str, Any]
+    expirations: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"body": self.body, "expirations": self.expirations}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Answer | None:
+        """An answer read back from the store; None for a record of another shape."""
+        if not isinstance(data, dict):
+            return None
+        body, expirations = data.get("body"), data.get("expirations")
+        if not isinstance(body, dict) or not isinstance(expirations, dict):
+            return None
+        if not all(
+            isinstance(epoch, int) and not isinstance(epoch, bool) for epoch in expirations.values()
+        ):
+            return None
+        return cls(body, expirations)
+
+
 @dataclass
 class NearestChain:
-    """What the no-date request gives: the quote, every expiration, the nearest puts."""
+    """What the no-date answer gives: the quote, every expiration (-> epoch), the nearest
+    expiration's chain."""
 
-    ticker: Ticker
     underlying: Underlying
-    expirations: list[str]
-    chain: PutChain
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def underlying_from_quote(symbol: str, quote: dict[str, Any], fetched_at: datetime) -> Underlying:
-    """Price: regularMarketPrice, else the bid/ask mid, else the previous close."""
-    price = _number(quote.get("regularMarketPrice"))
-    if not price or price <= 0:
-        bid, ask = _number(quote.get("bid")), _number(quote.get("ask"))
-        price = (bid + ask) / 2 if bid and ask and bid > 0 and ask >= bid else None
-    if not price or price <= 0:
-        price = _number(quote.get("regularMarketPreviousClose"))
-    if not price or price <= 0:
-        raise SourceError("no underlying price in Yahoo's quote")
-    stamp = _number(quote.get("regularMarketTime"))
-    as_of = datetime.fromtimestamp(stamp, tz=UTC) if stamp and stamp > 0 else fetched_at
-    dividend = _number(quote.get("trailingAnnualDividendYield"))
-    return Underlying(
-        symbol=symbol,
-        price=price,
-        as_of=as_of.astimezone(NEW_YORK),
-        dividend_yield=dividend if dividend and 0 < dividend < 1 else 0.0,
-    )
+    expirations: dict[str, int]
+    chain: OptionChain
 
 
 class YahooSource:
@@ -176,9 +198,14 @@ class YahooSource:
     def __init__(self, name: str, transport: YahooStandIn | None = None) -> None:
         self.name = name
         self.transport = transport
-        self.default_rate_limit_per_s = 0.0 if transport else YAHOO_RATE_LIMIT_PER_S
+        self.default_rate_limit_per_s = 0.0 if transport else LIVE_RATE_PER_S
+        self.pacer = Pacer(self.default_rate_limit_per_s)
         session = offline_session(transport) if transport else _yfinance.new_session()
-        self.session: object = with_status_recording(session)
+        self.session: object = paced_session(session, lambda: self.pacer)
+
+    def use_pacer(self, pacer: Pacer) -> None:
+        """Pace this source's requests by `pacer` from now on (a scan's own)."""
+        self.pacer = pacer
 
     def activate(self) -> None:
         """Point yfinance's process-wide session (a singleton) at this source's.
@@ -187,34 +214,41 @@ class YahooSource:
         """
         _yfinance.use_session(self.session, sets_no_cookie=self.transport is not None)
 
-    def fetch_nearest(self, symbol: str) -> NearestChain:
-        """The no-date request: quote, expirations and the nearest expiration's puts."""
+    def fetch_answer(
+        self, symbol: str, expiration: str | None = None, epoch: int | None = None
+    ) -> Answer:
+        """One options request: the no-date answer (quote, expirations, nearest chain), or
+        the answer for `expiration` (YYYY-MM-DD) at its listed `epoch`."""
         ticker = Ticker(symbol, session=self.session)
-        fetched_at = datetime.now(UTC)
-        answer = _options_call(symbol, lambda: download_options(ticker))
-        if not answer or not answer.get("underlying"):
-            raise _http_failure(symbol) or SourceError("no options listed (unknown symbol?)")
-        expirations = list(listed_expirations(ticker))  # filled by the request above
-        if not expirations:
-            raise SourceError("no expirations listed")
-        nearest = expirations[0]
+        if epoch is None or expiration is None:
+            body = _options_call(symbol, lambda: download_options(ticker))
+            if not body or not body.get("underlying"):
+                raise _http_failure(symbol) or SourceError("no options listed (unknown symbol?)")
+            expirations = listed_expirations(ticker)  # filled by the request above
+            if not expirations:
+                raise SourceError("no expirations listed")
+            return Answer(body, expirations)
+        body = _options_call(expiration, lambda: download_options(ticker, epoch))
+        if not body:
+            raise _http_failure(expiration) or SourceError(f"no chain for {expiration}")
+        return Answer(body, {})
+
+    @staticmethod
+    def nearest(symbol: str, answer: Answer) -> NearestChain:
+        """The quote, the expirations and the nearest chain of a no-date answer."""
+        if not answer.expirations or not answer.body.get("underlying"):
+            raise SourceError("no options listed (unknown symbol?)")
+        nearest = next(iter(answer.expirations))
         return NearestChain(
-            ticker=ticker,
-            underlying=underlying_from_quote(symbol, answer["underlying"], fetched_at),
-            expirations=expirations,
-            chain=_options_call(symbol, lambda: put_chain_from_rows(answer["puts"], nearest)),
+            underlying=underlying_from_quote(symbol, answer.body["underlying"]),
+            expirations=dict(answer.expirations),
+            chain=_options_call(symbol, lambda: chain_from_answer(answer.body, nearest)),
         )
 
     @staticmethod
-    def fetch_expiration(ticker: Ticker, expiration: str) -> PutChain:
-        """One dated request: the puts of `expiration` (YYYY-MM-DD)."""
-        epoch = listed_expirations(ticker).get(expiration)
-        if epoch is None:
-            raise SourceError(f"{expiration} is not among the listed expirations")
-        answer = _options_call(expiration, lambda: download_options(ticker, epoch))
-        if not answer:
-            raise _http_failure(expiration) or SourceError(f"no chain for {expiration}")
-        return _options_call(expiration, lambda: put_chain_from_rows(answer["puts"], expiration))
+    def expiration_chain(answer: Answer, expiration: str) -> OptionChain:
+        """The calls and puts of a dated answer for `expiration` (YYYY-MM-DD)."""
+        return _options_call(expiration, lambda: chain_from_answer(answer.body, expiration))
 
 
 def make_source(spec: str) -> YahooSource:
