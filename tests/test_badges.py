@@ -47,12 +47,12 @@ def test_every_candidate_carries_the_badge_of_its_watchlist_value(wheelscan_home
     before = scan_json("AAPL")["results"]["AAPL"]
     strikes = sorted({c["strike"] for c in before["candidates"]})
     assert len(strikes) >= 2, "the demo gives several candidate strikes"
-    assert {c["badge"] for c in before["candidates"]} == {"n/a"}
+    assert before["intrinsic_value_source"] != "manual"
     value = strikes[len(strikes) // 2]  # exactly one candidate's strike: the boundary
     assert runner.invoke(app, ["watchlist", "set-value", "aapl", str(value)]).exit_code == 0
 
     after = scan_json("AAPL")["results"]["AAPL"]
-    assert after["intrinsic_value"] == value
+    assert after["intrinsic_value"] == value and after["intrinsic_value_source"] == "manual"
     badges = {c["strike"]: c["badge"] for c in after["candidates"]}
     assert badges[value] == "good"
     for strike, badge in badges.items():
@@ -62,9 +62,9 @@ def test_every_candidate_carries_the_badge_of_its_watchlist_value(wheelscan_home
 
 def test_the_table_shows_badges_and_a_valuation_line(wheelscan_home: Path) -> None:
     assert runner.invoke(app, ["watchlist", "set-value", "KO", "1000"]).exit_code == 0
-    result = runner.invoke(app, ["scan", "KO", "MSFT", *LOOSE, "--source", "demo", "--top", "0"])
+    result = runner.invoke(app, ["scan", "KO", "SPY", *LOOSE, "--source", "demo", "--top", "0"])
     assert result.exit_code == 0, result.output
-    document = scan_json("KO", "MSFT")
+    document = scan_json("KO", "SPY")
     price = document["results"]["KO"]["underlying_price"]
     below = round((1000 - price) / 1000 * 100)
     ko_lines = [line for line in result.stdout.splitlines() if line.startswith("KO: price")]
@@ -72,7 +72,9 @@ def test_the_table_shows_badges_and_a_valuation_line(wheelscan_home: Path) -> No
         f"KO: price {price:.2f}, intrinsic value 1000.00, {below} % below value"
         f" ({len(document['results']['KO']['candidates'])} good)"
     ]
-    assert not any(line.startswith("MSFT: price") for line in result.stdout.splitlines())
+    assert not any(line.startswith("SPY: price") for line in result.stdout.splitlines()), (
+        "an ETF has no intrinsic value"
+    )
     assert "good" in result.stdout and "n/a" in result.stdout
 
 
