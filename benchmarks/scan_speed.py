@@ -9,7 +9,7 @@ pays for the DataFrames `option_chain` builds, as any script calling it does.
   default rate limit: none).
 - baseline: what a plain yfinance script does, one request at a time:
   `Ticker.options`, then `option_chain(date)` for every expiration in the DTE
-  window, then the same pricing and criteria (put_chain_from_rows + evaluate_chain).
+  window, then the same pricing and criteria (chain_from_answer + evaluate_chain).
 - limit: ceil(requests / concurrency) × latency, the engine's own request count.
 """
 
@@ -33,8 +33,8 @@ from wheelscan.core.criteria import evaluate_chain
 from wheelscan.core.models import Criteria, ScanReport, TickerResult
 from wheelscan.core.pricing import NEW_YORK, days_to_expiry, expiration_date
 from wheelscan.scan.engine import ScanEngine
-from wheelscan.yahoo.rows import put_chain_from_rows
-from wheelscan.yahoo.source import YahooSource, underlying_from_quote
+from wheelscan.yahoo.rows import chain_from_answer, underlying_from_quote
+from wheelscan.yahoo.source import YahooSource
 
 SPEEDUP_TARGET = 6.0
 LIMIT_TARGET = 1.25
@@ -57,10 +57,15 @@ def sequential_baseline(
             if not criteria.min_dte <= dte <= criteria.max_dte:
                 continue
             options = ticker.option_chain(day)
-            underlying = underlying_from_quote(symbol, options.underlying, today)
-            chain = put_chain_from_rows(options.puts.to_dict("records"), day)
-            candidates, _rejected = evaluate_chain(chain, underlying, criteria)
-            contracts.extend(c.contract for c in candidates)
+            underlying = underlying_from_quote(symbol, options.underlying)
+            rows = {
+                "calls": options.calls.to_dict("records"),
+                "puts": options.puts.to_dict("records"),
+            }
+            chain = chain_from_answer(rows, day)
+            contracts.extend(
+                c.contract for c in evaluate_chain(chain, underlying, criteria).candidates
+            )
         found[symbol] = sorted(contracts)
     return found
 

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 import criteria_oracle
 import oracle
 from criteria_oracle import Rules
-from wheelscan.core.criteria import Evaluation, evaluate_chains, sort_candidates
+from wheelscan.core.criteria import (
+    Evaluation,
+    TickerChains,
+    evaluate_chains,
+    evaluate_tickers,
+    sort_candidates,
+)
 from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.models import (
     CRITERIA,
@@ -421,6 +427,36 @@ def test_expirations_evaluated_together_match_each_evaluated_alone(
     assert together.rejected == {
         reason: sum(part.rejected[reason] for part in alone) for reason in REJECTION_REASONS
     }
+
+
+QUOTES = st.sampled_from(
+    [
+        QUOTE,
+        {**QUOTE, "regularMarketPrice": 97.5, "trailingAnnualDividendYield": 0.04},
+        {**QUOTE, "quoteType": "INDEX"},
+        {**QUOTE, "earningsTimestamp": _epoch(date(2026, 11, 30))},
+    ]
+)
+
+
+@given(st.lists(st.tuples(answers(max_rows=4), QUOTES, st.sampled_from([None, 95.0])), max_size=4))
+@settings(deadline=None, max_examples=150)
+def test_tickers_evaluated_together_match_each_evaluated_alone(
+    tickers: list[tuple[tuple[list[Answer], dict[str, Any]], dict[str, Any], float | None]],
+) -> None:
+    """A scan may judge many tickers' answers in one call; each keeps its own quote."""
+    criteria = Criteria(min_return_pct=10, max_delta=0.5, min_open_interest=0)
+    batch = [
+        TickerChains(
+            [chain_from_answer({"calls": c, "puts": p}, day) for day, c, p in answers],
+            underlying_from_quote("X", quote),
+            value,
+        )
+        for (answers, _), quote, value in tickers
+    ]
+    together = evaluate_tickers(batch, criteria)
+    alone = [evaluate_tickers([ticker], criteria)[0] for ticker in batch]
+    assert together == alone
 
 
 # The SPEC 3 ranges, written out apart from Criteria's table: (field, accepted, refused).

@@ -75,6 +75,79 @@ def two_sided(bid: ArrayLike, ask: ArrayLike) -> NDArray[np.bool_]:
         return (bid > 0) & (ask >= bid) & np.isfinite(ask)
 
 
+def _first_quoted(
+    series: NDArray[np.int64], strike: FloatArray, bid: FloatArray, ask: FloatArray
+) -> NDArray[np.int64]:
+    """Rows quoted two-sided at a usable strike, one per (series, strike): the first
+    listed; sorted by series, then strike. A row of series −1 takes no part."""
+    with np.errstate(invalid="ignore"):
+        quoted = two_sided(bid, ask) & (strike > 0) & np.isfinite(strike) & (series >= 0)
+    rows = np.flatnonzero(quoted)
+    order = rows[np.lexsort((rows, strike[rows], series[rows]))]
+    s, k = series[order], strike[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (s[1:] != s[:-1]) | (k[1:] != k[:-1])
+    return order[first]
+
+
+@dataclass(frozen=True)
+class SeriesPairs:
+    """The quote pairs of many series at once, sorted by series then strike: series s's
+    pairs are rows bounds[s]:bounds[s + 1]; `put_row` is each pair's row among the puts."""
+
+    strike: FloatArray
+    call_mid: FloatArray
+    put_mid: FloatArray
+    put_row: NDArray[np.int64]
+    bounds: NDArray[np.int64]
+
+    def of(self, series: int) -> QuotePairs:
+        rows = slice(int(self.bounds[series]), int(self.bounds[series + 1]))
+        return QuotePairs(self.strike[rows], self.call_mid[rows], self.put_mid[rows])
+
+
+def series_quote_pairs(
+    series_count: int,
+    call_series: ArrayLike,
+    call_strike: ArrayLike,
+    call_bid: ArrayLike,
+    call_ask: ArrayLike,
+    put_series: ArrayLike,
+    put_strike: ArrayLike,
+    put_bid: ArrayLike,
+    put_ask: ArrayLike,
+) -> SeriesPairs:
+    """`quote_pairs` for many series (0 … series_count − 1) in one pass: a ticker's
+    expirations and settlement series, each contract tagged with its own (−1: none)."""
+    sides = []
+    for series, strike, bid, ask in (
+        (call_series, call_strike, call_bid, call_ask),
+        (put_series, put_strike, put_bid, put_ask),
+    ):
+        series = np.asarray(series, dtype=np.int64)
+        strike, bid, ask = (np.asarray(a, dtype=float) for a in (strike, bid, ask))
+        rows = _first_quoted(series, strike, bid, ask)
+        sides.append((rows, series[rows], strike[rows], (bid[rows] + ask[rows]) / 2.0))
+    (_, call_s, call_k, call_mid), (put_rows, put_s, put_k, put_mid) = sides
+    # Both sides are unique and sorted by (series, strike): in their merge, a pair is a
+    # call next to the put of the same series and strike.
+    s, k = np.concatenate([call_s, put_s]), np.concatenate([call_k, put_k])
+    side = np.concatenate([np.zeros(call_s.size, dtype=np.int64), np.ones(put_s.size, np.int64)])
+    position = np.concatenate([np.arange(call_s.size), np.arange(put_s.size)])
+    order = np.lexsort((side, k, s))
+    s, k, position = s[order], k[order], position[order]
+    match = (s[1:] == s[:-1]) & (k[1:] == k[:-1])
+    calls, puts = position[:-1][match], position[1:][match]
+    series_of_pair = s[:-1][match]
+    return SeriesPairs(
+        strike=put_k[puts],
+        call_mid=call_mid[calls],
+        put_mid=put_mid[puts],
+        put_row=put_rows[puts],
+        bounds=np.searchsorted(series_of_pair, np.arange(series_count + 1)),
+    )
+
+
 def quote_pairs(
     call_strike: ArrayLike,
     call_bid: ArrayLike,
@@ -85,15 +158,12 @@ def quote_pairs(
 ) -> QuotePairs:
     """The strikes both sides quote two-sided, with each side's mid; the first row of a
     strike listed twice on one side is the one used."""
-    sides = []
-    for strike, bid, ask in ((call_strike, call_bid, call_ask), (put_strike, put_bid, put_ask)):
-        strike, bid, ask = (np.asarray(a, dtype=float) for a in (strike, bid, ask))
-        with np.errstate(invalid="ignore"):
-            quoted = two_sided(bid, ask) & (strike > 0) & np.isfinite(strike)
-        sides.append((strike[quoted], (bid[quoted] + ask[quoted]) / 2.0))
-    (call_k, call_mid), (put_k, put_mid) = sides
-    common, in_calls, in_puts = np.intersect1d(call_k, put_k, return_indices=True)
-    return QuotePairs(common, call_mid[in_calls], put_mid[in_puts])
+    call_series = np.zeros(np.shape(call_strike), dtype=np.int64)
+    put_series = np.zeros(np.shape(put_strike), dtype=np.int64)
+    pairs = series_quote_pairs(
+        1, call_series, call_strike, call_bid, call_ask, put_series, put_strike, put_bid, put_ask
+    )
+    return pairs.of(0)
 
 
 def carry_dividend_yield(value: object) -> float:
@@ -155,22 +225,30 @@ def estimate_forward(
 
 
 def expiration_figures(
-    spot: float, rate: float, estimates: Sequence[ForwardEstimate]
+    spot: float,
+    rate: float,
+    estimates: Sequence[ForwardEstimate],
+    solved: Sequence[float] | None = None,
 ) -> list[ExpirationFigures]:
     """atm_iv (σ of the at-the-money put's mid) and the expected move, for many expirations
     at once: one vectorised solve, however many expirations a ticker has.
 
     expected_move = C_mid + P_mid at the at-the-money strike (the straddle), and as % of S.
+    `solved` gives, per estimate, that σ when the caller has already solved it (its
+    at-the-money put's own σ, NaN for none); then nothing is solved here.
     """
     priced = [i for i, e in enumerate(estimates) if e.atm_put_mid is not None]
-    sigma = implied_vol(
-        "put",
-        [estimates[i].atm_put_mid for i in priced],
-        [estimates[i].forward for i in priced],
-        [estimates[i].atm_strike for i in priced],
-        [estimates[i].years for i in priced],
-        rate,
-    ).tolist()
+    if solved is None:
+        sigma = implied_vol(
+            "put",
+            [estimates[i].atm_put_mid for i in priced],
+            [estimates[i].forward for i in priced],
+            [estimates[i].atm_strike for i in priced],
+            [estimates[i].years for i in priced],
+            rate,
+        ).tolist()
+    else:
+        sigma = [solved[i] for i in priced]
     atm_iv = dict(zip(priced, sigma, strict=True))
     figures = []
     for i, e in enumerate(estimates):

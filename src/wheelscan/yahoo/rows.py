@@ -39,18 +39,18 @@ def _table(rows: list[dict[str, Any]]) -> np.ndarray:
     """The numeric fields as a (len(_NUMBERS), rows) float table, NaN for a missing field
     (None) or anything that is not a number.
 
-    numpy converts clean rows in one call; a table holding junk (text, lists, huge
+    numpy converts clean columns in one call; a table holding junk (text, lists, huge
     integers) falls back to one value at a time.
     """
-    values = [tuple(row.get(name) for name in _NUMBERS) for row in rows]
+    columns = [[row.get(name) for row in rows] for name in _NUMBERS]
     try:
-        table = np.array(values, dtype=float)
-        if table.shape == (len(rows), len(_NUMBERS)):
-            return table.T.copy()
+        table = np.array(columns, dtype=float)
+        if table.shape == (len(_NUMBERS), len(rows)):
+            return table
     except (TypeError, ValueError, OverflowError):
         pass
-    cleaned = [[_float_or_nan(value) for value in row] for row in values]
-    return np.array(cleaned, dtype=float).reshape(len(rows), len(_NUMBERS)).T.copy()
+    cleaned = [[_float_or_nan(value) for value in column] for column in columns]
+    return np.array(cleaned, dtype=float).reshape(len(_NUMBERS), len(rows))
 
 
 def _texts(rows: list[dict[str, Any]], name: str) -> list[str]:
