@@ -137,3 +137,9 @@ def test_an_adhoc_scan_says_it_publishes_nothing(tmp_path: Path) -> None:
     assert "only watchlist scans publish" in ADHOC_NOTE
     assert outcome.document is not None and "message" not in outcome.document["scan"]
     assert store.read_results().results == {}
+
+
+def test_the_readmes_cron_schedule_runs_on_new_york_time() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    schedule = readme.split("```cron\n", 1)[1].split("```", 1)[0]
+    assert schedule.splitlines()[0] == "CRON_TZ=America/New_York"

@@ -189,6 +189,7 @@ def test_yfinance_log_lines_go_to_the_log_file_never_to_stderr(wheelscan_home: P
     assert refreshed.stderr == ""
     log = (wheelscan_home / "logs" / "wheelscan.log").read_text()
     assert "Cookie/crumb fetch failed (ConnectionError)" in log
-    scanned = wheelscan(wheelscan_home, "scan", "KO", *DEMO, "--json", code=unreachable)
+    # --fresh: the refresh's answers are kept (SPEC 1.4) and would spare every request.
+    scanned = wheelscan(wheelscan_home, "scan", "KO", *DEMO, "--json", "--fresh", code=unreachable)
     assert scanned.returncode == 0, scanned.stderr
     assert "Cookie/crumb" not in scanned.stderr
