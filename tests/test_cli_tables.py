@@ -237,5 +237,7 @@ def test_a_real_scan_fits_80_columns() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:2] == ["Ticker", "Expiry"]
-    assert all(cell_len(line) <= 80 for line in lines), done.stdout
+    table = lines[: next(i for i, line in enumerate(lines) if " candidates shown " in line)]
+    assert len(table) == 2 + 20, "header, rule, the default --top rows"
+    assert all(cell_len(line) <= 80 for line in table), done.stdout
     assert "…" not in done.stdout

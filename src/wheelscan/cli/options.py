@@ -8,8 +8,11 @@ the built-in default its help shows (`CRITERIA_DEFAULTS_NOTE` says so in help).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Annotated, Any
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -58,6 +61,10 @@ SourceOption = Annotated[
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Scan even while the market is closed.")]
+FreshOption = Annotated[
+    bool,
+    typer.Option("--fresh", help="Ask Yahoo for every answer, not the minutes-old ones kept."),
+]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="If a scan is running, wait for it and report its result.")
 ]
@@ -86,16 +93,46 @@ TopOption = Annotated[
     ),
 ]
 
-WeeksOption = _criterion_option("weeks", int)
-MinDteOption = _criterion_option("min_dte", int)
-MaxDteOption = _criterion_option("max_dte", int, "; wins over --weeks")
-MinBidOption = _criterion_option("min_bid", float)
-MinReturnOption = _criterion_option("min_return_pct", float)
-MaxDeltaOption = _criterion_option("max_delta", float, with_range=True)
-MinOiOption = _criterion_option("min_open_interest", int)
-MaxSpreadOption = _criterion_option("max_spread_pct", float)
-RateOption = _criterion_option("risk_free_rate_pct", float)
-EarningsOption = _criterion_option("earnings", str)
+# The criteria options, in the order help lists them: parameter -> its typer option.
+CRITERIA_PARAMETERS: dict[str, Any] = {
+    "weeks": _criterion_option("weeks", int),
+    "min_dte": _criterion_option("min_dte", int),
+    "max_dte": _criterion_option("max_dte", int, "; wins over --weeks"),
+    "min_bid": _criterion_option("min_bid", float),
+    "min_return": _criterion_option("min_return_pct", float),
+    "max_delta": _criterion_option("max_delta", float, with_range=True),
+    "min_oi": _criterion_option("min_open_interest", int),
+    "max_spread": _criterion_option("max_spread_pct", float),
+    "rate": _criterion_option("risk_free_rate_pct", float),
+    "earnings": _criterion_option("earnings", str),
+}
+
+
+def with_criteria_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` takes `criteria: CriteriaOptions`; the command line shows the criteria
+    options in its place, and the command receives what they were given as one object."""
+    signature = inspect.signature(command)
+    hints = get_type_hints(command, include_extras=True)
+    keyword = inspect.Parameter.KEYWORD_ONLY  # typer passes every parameter by name
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "criteria":
+            parameters += [
+                inspect.Parameter(name, keyword, default=None, annotation=option)
+                for name, option in CRITERIA_PARAMETERS.items()
+            ]
+        else:
+            parameters.append(parameter.replace(annotation=hints[parameter.name], kind=keyword))
+
+    @functools.wraps(command)
+    def with_options(**given: Any) -> None:
+        criteria = CriteriaOptions(**{name: given.pop(name) for name in CRITERIA_PARAMETERS})
+        command(criteria=criteria, **given)
+
+    with_options.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_options
+
 
 # CriteriaOptions field -> the Criteria field it sets (weeks sets max_dte, see `overrides`).
 CRITERIA_OF_OPTION = {
@@ -125,11 +162,6 @@ class CriteriaOptions:
     max_spread: float | None = None
     rate: float | None = None
     earnings: str | None = None
-
-    @classmethod
-    def of(cls, given: dict[str, Any]) -> CriteriaOptions:
-        """The criteria options among a command's parameters (`locals()` of the command)."""
-        return cls(**{f.name: given[f.name] for f in fields(cls)})
 
     def overrides(self) -> dict[str, Any]:
         """Criteria field -> value for every option given; `--max-dte` wins over `--weeks`."""

@@ -9,45 +9,35 @@ lock, write the store, or wait for the market to open.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.messages import ExitCode, fail, message_line
+from wheelscan.cli.messages import ExitCode, fail, message_line, plural
 from wheelscan.cli.options import (
     CRITERIA_DEFAULTS_NOTE,
     CriteriaOptions,
-    EarningsOption,
     ForceOption,
+    FreshOption,
     JsonOption,
-    MaxDeltaOption,
-    MaxDteOption,
-    MaxSpreadOption,
-    MinBidOption,
-    MinDteOption,
-    MinOiOption,
-    MinReturnOption,
-    RateOption,
     SortOption,
     SourceOption,
     TopOption,
     WaitOption,
-    WeeksOption,
+    with_criteria_options,
 )
 from wheelscan.core.errors import InputError
 from wheelscan.core.models import ScanState
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from wheelscan.config import Settings
     from wheelscan.core.models import ScanEvent, ScanKind
     from wheelscan.scan.job import ScanOutcome
-    from wheelscan.scan.stop import StopEvent
 
 TickersArgument = Annotated[
     list[str] | None, typer.Argument(help="Symbols; default: the active watchlist.")
@@ -63,62 +53,108 @@ def exit_code(outcome: ScanOutcome) -> ExitCode:
     return ExitCode.SCAN_FAILED
 
 
-@contextmanager
-def stop_on_sigterm() -> Iterator[StopEvent]:
-    """A StopEvent set by SIGTERM (cron's or systemd's timeout), so the scan cancels cleanly.
-
-    The handler hands the `set` to a thread: the signal interrupts the main thread
-    anywhere, possibly inside a lock that `set` would take.
-    """
-    from wheelscan.scan.stop import StopEvent
-
-    stop = StopEvent()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-    previous = signal.signal(
-        signal.SIGTERM, lambda *_: threading.Thread(target=stop.set, daemon=True).start()
-    )
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run_or_wait(
     symbols: Sequence[str],
     settings: Settings,
     *,
     kind: ScanKind,
     intrinsic_values: Mapping[str, float],
+    value_overrides: Mapping[str, Mapping[str, Any]],
     wait: bool,
     on_event: Callable[[ScanEvent], None] | None = None,
     announce_wait: bool = False,
+    gate: bool = False,
+    fresh: bool = False,
 ) -> ScanOutcome:
     """Run the scan; if another holds the lock and `wait`, wait and return that scan's outcome.
 
     `announce_wait` says on stderr which scan is waited for (`scan`; `refresh`
-    stays silent for cron).
+    stays silent for cron). `gate` (refresh) skips a live scan while NYSE is
+    closed; `fresh` (--fresh) asks Yahoo for every answer. Ctrl-C cancels the scan
+    (lock released, results kept), then raises KeyboardInterrupt (`run`: one line,
+    exit 130).
     """
     from wheelscan.scan.job import run_scan, wait_for_running_scan
+    from wheelscan.scan.stop import stop_on_signals
 
-    with stop_on_sigterm() as stop:
+    with stop_on_signals() as stop:
         while True:
             outcome = run_scan(
                 symbols,
                 settings,
                 kind=kind,
                 intrinsic_values=intrinsic_values,
+                value_overrides=value_overrides,
                 on_event=on_event,
                 stop=stop,
+                gate=gate,
+                fresh=fresh,
             )
-            if not (outcome.locked and wait):
-                return outcome
+            if not (outcome.locked and wait) or stop.is_set():
+                break
             if announce_wait:
                 message_line(f"{outcome.message}; waiting for it to finish", label=None)
-            waited = wait_for_running_scan(stop=stop)
+            waited = wait_for_running_scan(holder=outcome.holder, stop=stop)
             if waited is not None:
-                return waited
+                outcome = waited
+                break
+    if stop.interrupted:
+        raise KeyboardInterrupt
+    return outcome
+
+
+class ScanProgress:
+    """A rich progress bar on stderr, shown only when stderr is a terminal; the
+    remaining-time column only when there is room for it."""
+
+    def __init__(self, total: int, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = console or Console(stderr=True)
+        self.enabled = self.console.is_terminal
+        self.candidates = 0
+        self.errors = 0
+        columns: list[ProgressColumn] = [
+            TextColumn("[bold]scanning"),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+        ]
+        if self.console.width >= 100:
+            columns.append(TimeRemainingColumn())
+        self.progress = Progress(
+            *columns, console=self.console, transient=True, disable=not self.enabled
+        )
+        self.task = self.progress.add_task("scan", total=total, status="")
+
+    def __enter__(self) -> ScanProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def on_event(self, event: ScanEvent) -> None:
+        from wheelscan.core.models import TickerFailed, TickerFinished
+
+        if isinstance(event, TickerFinished):
+            self.candidates += len(event.result.candidates)
+        elif isinstance(event, TickerFailed):
+            self.errors += 1
+        else:
+            return
+        status = f"{plural(self.candidates, 'candidate')}, {plural(self.errors, 'error')}"
+        self.progress.update(self.task, completed=event.done, status=f"{status}, {event.symbol}")
 
 
 def _symbols(tickers: list[str] | None, active: list[str], hint: str) -> list[str]:
@@ -130,35 +166,33 @@ def _symbols(tickers: list[str] | None, active: list[str], hint: str) -> list[st
     return symbols
 
 
+@with_criteria_options
 def scan(
     tickers: Annotated[
         list[str] | None, typer.Argument(help="Symbols to scan; default: the active watchlist.")
     ] = None,
-    weeks: WeeksOption = None,
-    min_dte: MinDteOption = None,
-    max_dte: MaxDteOption = None,
-    min_bid: MinBidOption = None,
-    min_return: MinReturnOption = None,
-    max_delta: MaxDeltaOption = None,
-    min_oi: MinOiOption = None,
-    max_spread: MaxSpreadOption = None,
-    rate: RateOption = None,
-    earnings: EarningsOption = None,
+    *,
+    criteria: CriteriaOptions,
     source: SourceOption = None,
     sort: SortOption = None,
     top: TopOption = None,
     as_json: JsonOption = False,
     force: ForceOption = False,
     wait: WaitOption = False,
+    fresh: FreshOption = False,
 ) -> None:
-    """Scan put chains now and show the contracts that meet the criteria."""
-    from wheelscan.cli.tables import ScanProgress, print_document, table_order
+    """Scan put chains now and show the contracts that meet the criteria.
+
+    It runs whenever asked: while the market is closed, on Yahoo's last quotes
+    (and says so). Only a watchlist scan (no TICKERS) publishes its results.
+    """
+    from wheelscan.cli.tables import print_document, table_order
     from wheelscan.config import effective_settings
     from wheelscan.core.models import ScanKind
     from wheelscan.watchlist import load_watchlist
 
     order, rows = table_order(sort, top, as_json)
-    settings = effective_settings(CriteriaOptions.of(locals()), source=source, allow_closed=force)
+    settings = effective_settings(criteria, source=source, allow_closed=force)
     watchlist = load_watchlist()
     symbols = _symbols(tickers, watchlist.active_symbols(), "`wheelscan watchlist enable SYM`")
     with ScanProgress(total=len(symbols)) as progress:
@@ -167,9 +201,11 @@ def scan(
             settings,
             kind=ScanKind.ADHOC if tickers else ScanKind.WATCHLIST,
             intrinsic_values=watchlist.intrinsic_values(),
+            value_overrides=watchlist.value_overrides(),
             wait=wait,
             on_event=progress.on_event,
             announce_wait=True,
+            fresh=fresh,
         )
     code = exit_code(outcome)
     if outcome.locked:
@@ -181,6 +217,8 @@ def scan(
         typer.echo(outcome.message)
     elif document is not None:
         print_document(document, order, rows)
+        for note in outcome.notes:
+            typer.echo(note)
     if code:
         fail(outcome.message, code)
 
@@ -189,8 +227,12 @@ def refresh(
     source: SourceOption = None,
     force: ForceOption = False,
     wait: WaitOption = False,
+    fresh: FreshOption = False,
 ) -> None:
     """Scan the watchlist and publish the results (for cron): silent unless it fails.
+
+    A live refresh runs only while NYSE is open (else SKIPPED, exit 0; --force or
+    `allow_closed` overrides).
 
     It logs to wheelscan.log in the log dir ($WHEELSCAN_HOME/logs, else the
     platform's); only wheelscan's own loggers write there, secrets masked.
@@ -211,7 +253,10 @@ def refresh(
             settings,
             kind=ScanKind.WATCHLIST,
             intrinsic_values=watchlist.intrinsic_values(),
+            value_overrides=watchlist.value_overrides(),
             wait=wait,
+            gate=True,
+            fresh=fresh,
         )
     except Exception:
         log.exception("refresh broke")
@@ -232,19 +277,12 @@ snapshot_app = typer.Typer(
 
 
 @snapshot_app.command("record", epilog=CRITERIA_DEFAULTS_NOTE)
+@with_criteria_options
 def record(
     directory: Annotated[Path, typer.Argument(help="Where to write the responses.")],
     tickers: TickersArgument = None,
-    weeks: WeeksOption = None,
-    min_dte: MinDteOption = None,
-    max_dte: MaxDteOption = None,
-    min_bid: MinBidOption = None,
-    min_return: MinReturnOption = None,
-    max_delta: MaxDeltaOption = None,
-    min_oi: MinOiOption = None,
-    max_spread: MaxSpreadOption = None,
-    rate: RateOption = None,
-    earnings: EarningsOption = None,
+    *,
+    criteria: CriteriaOptions,
     source: SourceOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the scan's JSON document.")
@@ -256,7 +294,7 @@ def record(
     `--source snapshot:DIR` replays them offline. The DTE window decides which
     expirations are fetched, so replay with the same or a narrower window.
     """
-    from wheelscan.cli.tables import ScanProgress, print_document, table_order
+    from wheelscan.cli.tables import print_document, table_order
     from wheelscan.config import effective_settings
     from wheelscan.core.models import ScanKind
     from wheelscan.core.scan_record import new_scan_id, report_document
@@ -265,7 +303,7 @@ def record(
     from wheelscan.yahoo.recording import recording_source
 
     order, rows = table_order(None, None, as_json)
-    settings = effective_settings(CriteriaOptions.of(locals()), source=source)
+    settings = effective_settings(criteria, source=source)
     watchlist = load_watchlist()
     symbols = _symbols(tickers, watchlist.active_symbols(), "name the tickers to record")
     if directory.exists() and not directory.is_dir():
@@ -277,6 +315,7 @@ def record(
             settings,
             symbols,
             intrinsic_values=watchlist.intrinsic_values(),
+            value_overrides=watchlist.value_overrides(),
             on_event=progress.on_event,
         ).run_blocking()
     document = report_document(report, new_scan_id(), ScanKind.ADHOC)

@@ -14,18 +14,9 @@ from wheelscan.cli.messages import plural, warn
 from wheelscan.cli.options import (
     CRITERIA_DEFAULTS_NOTE,
     CriteriaOptions,
-    EarningsOption,
     JsonOption,
-    MaxDeltaOption,
-    MaxDteOption,
-    MaxSpreadOption,
-    MinBidOption,
-    MinDteOption,
-    MinOiOption,
-    MinReturnOption,
-    RateOption,
     SourceOption,
-    WeeksOption,
+    with_criteria_options,
 )
 from wheelscan.core.errors import InputError
 
@@ -52,17 +43,10 @@ def _json_value(value: Any) -> Any:
 
 
 @config_app.command("show", epilog=CRITERIA_DEFAULTS_NOTE)
+@with_criteria_options
 def show(
-    weeks: WeeksOption = None,
-    min_dte: MinDteOption = None,
-    max_dte: MaxDteOption = None,
-    min_bid: MinBidOption = None,
-    min_return: MinReturnOption = None,
-    max_delta: MaxDeltaOption = None,
-    min_oi: MinOiOption = None,
-    max_spread: MaxSpreadOption = None,
-    rate: RateOption = None,
-    earnings: EarningsOption = None,
+    *,
+    criteria: CriteriaOptions,
     source: SourceOption = None,
     force: Annotated[bool, typer.Option("--force", help="As if --force were given.")] = False,
     as_json: JsonOption = False,
@@ -73,7 +57,7 @@ def show(
     """
     from wheelscan.config import effective_settings
 
-    settings = effective_settings(CriteriaOptions.of(locals()), source=source, allow_closed=force)
+    settings = effective_settings(criteria, source=source, allow_closed=force)
     rows = settings.rows()
     if as_json:
         document = {

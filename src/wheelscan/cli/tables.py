@@ -1,4 +1,4 @@
-"""Human output for the terminal: candidate and history tables, scan summaries, the progress bar.
+"""Human output for the terminal: candidate and history tables, scan summaries.
 
 Tables fit the console: each column has a priority, and columns are dropped
 lowest priority first until the rest fit at their full width, so a number is
@@ -14,29 +14,17 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from wheelscan.cli.messages import plural
 from wheelscan.cli.options import DEFAULT_SORT, DEFAULT_TOP
 from wheelscan.core.errors import InputError
-
-if TYPE_CHECKING:
-    from wheelscan.core.models import ScanEvent
 
 PIPED_WIDTH = 160
 COLUMN_GAP = 3  # rich's SIMPLE_HEAD box: a space, the divider, a space
@@ -164,9 +152,9 @@ def sort_order(text: str, known: Iterable[str]) -> SortOrder:
     """`--sort FIELD[:asc|:desc]` as a SortOrder; an unknown field is bad input."""
     name, _, direction = text.strip().lower().partition(":")
     field = SORT_ALIASES.get(name, name)
-    fields = set(known) | {"ticker", "price"}
-    if field not in fields:
-        shown = ", ".join(sorted(set(SORT_ALIASES) | fields))
+    known_fields = set(known) | {"ticker", "price"}
+    if field not in known_fields:
+        shown = ", ".join(sorted(set(SORT_ALIASES) | known_fields))
         raise InputError(f"--sort: unknown field {name!r} (known: {shown})")
     if direction not in ("", "asc", "desc"):
         raise InputError(f"--sort: the direction is asc or desc, got {direction!r}")
@@ -327,10 +315,11 @@ def print_results(
     criteria: Mapping[str, Any] | None = None,
 ) -> int:
     """The candidates table (sorted, the first `top` rows, 0: all), the tickers without
-    a candidate and why, the valuation lines; returns the number of candidates."""
+    a candidate and why, the valuation lines of the tickers in the table; returns the
+    number of candidates."""
     rows = candidate_rows(results)
+    shown = sorted_rows(rows, order)[: top or None]
     if rows:
-        shown = sorted_rows(rows, order)[: top or None]
         console.print(candidates_table(shown, console.width))
         if len(shown) < len(rows):
             console.print(
@@ -345,7 +334,8 @@ def print_results(
         verdict = criteria_verdict(results, criteria)
         if verdict:
             console.print(verdict, markup=False)
-    for line in valuation_lines(results):
+    in_table = {row["ticker"] for row in shown}
+    for line in valuation_lines({s: r for s, r in results.items() if s in in_table}):
         console.print(line, markup=False)
     return len(rows)
 
@@ -397,49 +387,3 @@ HISTORY_COLUMNS = (
 
 def history_table(entries: Sequence[Mapping[str, Any]], width: int) -> Table:
     return fit_table(HISTORY_COLUMNS, [dict(entry) for entry in entries], width)
-
-
-# -- progress ------------------------------------------------------------------
-
-
-class ScanProgress:
-    """A rich progress bar on stderr, shown only when stderr is a terminal; the
-    remaining-time column only when there is room for it."""
-
-    def __init__(self, total: int, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.enabled = self.console.is_terminal
-        self.candidates = 0
-        self.errors = 0
-        columns: list[ProgressColumn] = [
-            TextColumn("[bold]scanning"),
-            BarColumn(bar_width=16),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-        ]
-        if self.console.width >= 100:
-            columns.append(TimeRemainingColumn())
-        self.progress = Progress(
-            *columns, console=self.console, transient=True, disable=not self.enabled
-        )
-        self.task = self.progress.add_task("scan", total=total, status="")
-
-    def __enter__(self) -> ScanProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def on_event(self, event: ScanEvent) -> None:
-        from wheelscan.core.models import TickerFailed, TickerFinished
-
-        if isinstance(event, TickerFinished):
-            self.candidates += len(event.result.candidates)
-        elif isinstance(event, TickerFailed):
-            self.errors += 1
-        else:
-            return
-        status = f"{plural(self.candidates, 'candidate')}, {plural(self.errors, 'error')}"
-        self.progress.update(self.task, completed=event.done, status=f"{status}, {event.symbol}")
