@@ -7,6 +7,7 @@ path printed it. Typer-free: the fast entry (cli/fast.py) uses it too.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import IntEnum
 from typing import NoReturn
@@ -36,8 +37,9 @@ def message_line(message: str, label: str | None = ERROR) -> None:
     stderr as one line; `sys.stderr` is looked up per call, so captures see it."""
     one_line = " ".join(message.split())
     prefix = f"{PROGRAM}: {label}: " if label else f"{PROGRAM}: "
-    sys.stderr.write(prefix + one_line + "\n")
-    sys.stderr.flush()
+    with contextlib.suppress(OSError, ValueError):  # stderr closed: no one to tell
+        sys.stderr.write(prefix + one_line + "\n")
+        sys.stderr.flush()
 
 
 def warn(message: str | None) -> None:
