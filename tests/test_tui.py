@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_screen import wait_until
+from tui_support import DEMO_CRITERIA, SNAPSHOTS, publish, wait_until
 from wheelscan.config import Settings
 from wheelscan.core.models import ScanKind, ScanState
 from wheelscan.scan.job import run_scan
@@ -30,7 +30,7 @@ SIZE = (120, 40)
 
 async def seed_store(symbols: list[str] = SEEDED) -> dict:
     """Publish a real demo watchlist scan through the lifecycle; returns its results."""
-    settings = Settings(source="demo")
+    settings = Settings(source="demo", criteria=DEMO_CRITERIA)
     outcome = await asyncio.to_thread(run_scan, symbols, settings, kind=ScanKind.WATCHLIST)
     assert outcome.state is ScanState.SUCCEEDED
     return outcome.document["results"]
@@ -38,7 +38,7 @@ async def seed_store(symbols: list[str] = SEEDED) -> dict:
 
 def make_app(tmp_path: Path, symbols: list[str] = SCANNED, concurrency: int = 8) -> WheelscanApp:
     return WheelscanApp(
-        Settings(source="demo", concurrency=concurrency),
+        Settings(source="demo", criteria=DEMO_CRITERIA, concurrency=concurrency),
         symbols=symbols,
         export_dir=tmp_path,
         check_market=False,
@@ -101,7 +101,7 @@ async def test_scan_streams_tickers_into_the_tree_before_it_ends(
     assert len({done for done, _, _ in partial}) >= 3
     assert app.scan.outcome is ScanState.SUCCEEDED
     assert any("Scan succeeded" in text for text in notifications(app))
-    assert sorted(Store().read_results().results) == SCANNED
+    assert sorted(Store.for_source("demo").read_results().results) == SCANNED
 
 
 def watch_scan_end(app: WheelscanApp) -> dict[str, object]:
@@ -141,7 +141,7 @@ async def test_a_burst_of_results_is_all_in_the_tree_when_the_scan_ends(tmp_path
         await wait_until(pilot, lambda: bool(at_end), timeout=30)
         await app.workers.wait_for_complete()
     assert app.scan.outcome is ScanState.SUCCEEDED
-    published = Store().read_results().results
+    published = Store.for_source("demo").read_results().results
     assert sorted(published) == sorted(symbols)
     assert at_end["leaves"] == {
         symbol: [c["contract"] for c in published[symbol]["candidates"]]
@@ -176,7 +176,7 @@ async def test_streamed_results_keep_the_filter_and_the_expanded_tickers(
         await wait_until(pilot, lambda: list(ticker_nodes(app)) == with_a)
         assert ticker_nodes(app)["AAPL"].is_expanded
     assert app.scan.outcome is ScanState.SUCCEEDED
-    published = Store().read_results().results
+    published = Store.for_source("demo").read_results().results
     assert list(at_end["leaves"]) == with_a
     assert at_end["leaves"]["AMZN"] == [c["contract"] for c in published["AMZN"]["candidates"]]
     assert at_end["expanded"] == ["AAPL"]
@@ -185,11 +185,15 @@ async def test_streamed_results_keep_the_filter_and_the_expanded_tickers(
 async def test_cancel_mid_scan_keeps_the_previous_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seeded = await seed_store()
+    """The previous results are published without a scan, so none of their answers is
+    cached and their tickers take requests (and show "scanning…") like the others."""
+    document = json.loads((SNAPSHOTS / "published.json").read_text())
+    seeded, previous = document["results"], sorted(document["results"])
+    publish(document)
     monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.1")
     app = make_app(tmp_path, concurrency=1)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: list(ticker_nodes(app)) == previous)
         await pilot.press("s")
         await wait_until(pilot, lambda: "scanning…" in str(ticker_nodes(app)["MSFT"].label))
         await wait_until(pilot, lambda: app.scan.done >= 2)
@@ -197,10 +201,10 @@ async def test_cancel_mid_scan_keeps_the_previous_results(
         await wait_until(pilot, lambda: app.scan.mode == "idle")
         assert not any("scanning" in str(node.label) for node in ticker_nodes(app).values())
         await app.workers.wait_for_complete()
-        await wait_until(pilot, lambda: list(ticker_nodes(app)) == SEEDED)
+        await wait_until(pilot, lambda: list(ticker_nodes(app)) == previous)
         assert app.scan.outcome is ScanState.CANCELLED
         assert any("cancelled" in text for text in notifications(app))
-    store = Store()
+    store = Store.for_source("demo")
     assert store.lock_holder() is None
     assert store.read_results().results == seeded
 
@@ -228,7 +232,7 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(
             assert other.wait(timeout=30) == 0
         finally:
             other.kill()
-        published = Store().read_results().results
+        published = Store.for_source("demo").read_results().results
         await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
         assert len(published) > len(SEEDED)
         assert partial_nodes >= len(SEEDED)
@@ -238,7 +242,7 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(
 HOLD_THE_LOCK = """
 import sys, time
 from wheelscan.store import Store
-store = Store()
+store = Store.for_source("demo")
 handle = store.acquire_lock("held-elsewhere", "watchlist", source="demo")
 print("locked" if handle else "busy", flush=True)
 sys.stdin.readline()
@@ -283,7 +287,7 @@ async def test_start_while_another_process_scans_shows_its_progress(tmp_path: Pa
     command = [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"]
     other = subprocess.Popen(command, env=env)
     try:
-        store = Store()
+        store = Store.for_source("demo")
         deadline = time.monotonic() + 30
         while store.lock_holder() is None:
             assert time.monotonic() < deadline and other.poll() is None
@@ -298,7 +302,7 @@ async def test_start_while_another_process_scans_shows_its_progress(tmp_path: Pa
             )
             await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=60)
             assert other.wait(timeout=30) == 0
-            published = Store().read_results().results
+            published = Store.for_source("demo").read_results().results
             await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
     finally:
         other.kill()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_screen import wait_until
+from tui_support import DEMO_CRITERIA, wait_until
 from wheelscan.config import Settings
 from wheelscan.core.models import ScanStarted, ScanState
 from wheelscan.store import Store
@@ -33,7 +33,7 @@ SIZE = (100, 30)
 
 def make_app(tmp_path: Path, **options: object) -> WheelscanApp:
     return WheelscanApp(
-        Settings(source="demo", concurrency=2),
+        Settings(source="demo", criteria=DEMO_CRITERIA, concurrency=2),
         symbols=SYMBOLS,
         export_dir=tmp_path,
         check_market=False,
@@ -42,7 +42,7 @@ def make_app(tmp_path: Path, **options: object) -> WheelscanApp:
 
 
 def wait_for_lock_release(timeout: float = 30) -> None:
-    store = Store()
+    store = Store.for_source("demo")
     deadline = time.monotonic() + timeout
     while store.lock_holder() is not None:
         assert time.monotonic() < deadline, "the app's scan kept the lock after the app quit"
@@ -71,7 +71,7 @@ async def test_quitting_mid_scan_raises_nothing_and_stops_the_scan(
 HOLD_THE_LOCK = """
 import sys
 from wheelscan.store import Store
-store = Store()
+store = Store.for_source("demo")
 handle = store.acquire_lock("held-elsewhere", "watchlist", source="demo")
 print("locked" if handle else "busy", flush=True)
 sys.stdin.readline()
@@ -113,7 +113,7 @@ async def test_timers_and_messages_after_the_app_ended_do_nothing(tmp_path: Path
     app = make_app(tmp_path, idle_poll_s=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.query_one("#empty").display)
-    store = Store()
+    store = Store.for_source("demo")
     published, status = store.read_results(), store.read_status()
     store.close()
     scan_before = app.scan

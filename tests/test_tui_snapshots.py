@@ -3,9 +3,10 @@
 Everything on screen is fixed: the published results come from
 tests/snapshots/published.json, written through the real store at a fixed time;
 the app tells time by the same fixed clock, local time is UTC, the market check
-is off. The scan in progress is another process's (a child holding the scan lock
-and a progress record), the way the app follows every scan it does not run
-itself. See tests/tui_screen.py for how to regenerate the goldens.
+is off and the criteria are spelled out. The scan in progress is another
+process's (a child holding the scan lock and a progress record), the way the app
+follows every scan it does not run itself. See tests/tui_support.py for how to
+regenerate the goldens.
 """
 
 from __future__ import annotations
@@ -22,9 +23,15 @@ from typing import Any
 
 import pytest
 
-from tui_screen import SNAPSHOTS, assert_matches_golden, settled_screen, wait_until
+from tui_support import (
+    DEMO_CRITERIA,
+    SNAPSHOTS,
+    assert_matches_golden,
+    publish,
+    settled_screen,
+    wait_until,
+)
 from wheelscan.config import Settings
-from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
 from wheelscan.tui.widgets import DetailPanel, ExportDialog, ResultsTree
 
@@ -45,19 +52,9 @@ def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def publish(document: dict[str, Any], at: datetime) -> None:
-    """Publish `document` as a watchlist scan would, through the store, at time `at`."""
-    store = Store(clock=at.timestamp)
-    handle = store.acquire_lock("snapshot-seed", "watchlist", source="demo")
-    assert handle is not None
-    assert store.publish(handle, document, "Scan completed (snapshot seed)")
-    assert store.release_lock(handle)
-    store.close()
-
-
 def make_app(tmp_path: Path) -> WheelscanApp:
     return WheelscanApp(
-        Settings(source="demo"),
+        Settings(source="demo", criteria=DEMO_CRITERIA),
         symbols=SYMBOLS,
         export_dir=tmp_path,
         check_market=False,
@@ -105,7 +102,7 @@ async def test_export_dialog(tmp_path: Path) -> None:
 HOLD_A_SCAN = """
 import json, sys
 from wheelscan.store import Store
-store = Store(clock=lambda: float(sys.argv[1]))
+store = Store.for_source("demo", clock=lambda: float(sys.argv[1]))
 handle = store.acquire_lock("watched-scan", "watchlist", source="demo")
 assert handle is not None and store.write_progress(handle, json.loads(sys.stdin.readline()))
 print("scanning", flush=True)

@@ -1,4 +1,4 @@
-"""Helpers for the app's tests: waiting on the app, reading its screen as text, golden files.
+"""Helpers for the app's tests: criteria, waiting on the app, its screen as text, goldens.
 
 A screen snapshot here is the text a user sees, one string per terminal line,
 read from the app's own SVG screenshot (`App.export_screenshot`). Colours and
@@ -15,19 +15,48 @@ and read the diff before committing it.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from textual.app import App
 from textual.pilot import Pilot
 
+from wheelscan.core.models import Criteria
+from wheelscan.store import Store
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "WHEELSCAN_UPDATE_SNAPSHOTS"
 _SVG_TEXT = "{http://www.w3.org/2000/svg}text"
+
+# Criteria the tests scan the demo market with, spelled out so that the app's
+# tests follow neither the default criteria nor how demanding they are.
+DEMO_CRITERIA = Criteria(
+    min_dte=1,
+    max_dte=28,
+    min_return_pct=10.0,
+    max_delta=0.3,
+    min_open_interest=0,
+    max_spread_pct=math.inf,
+    risk_free_rate_pct=4.0,
+)
+
+
+def publish(document: dict[str, Any], at: datetime | None = None) -> None:
+    """Publish `document` in the demo namespace as a watchlist scan would, through the
+    store, at time `at` (default now), without scanning (so no answer is cached)."""
+    store = Store.for_source("demo", clock=at.timestamp) if at else Store.for_source("demo")
+    handle = store.acquire_lock("published-by-a-test", "watchlist", source="demo")
+    assert handle is not None
+    assert store.publish(handle, document, "Scan completed (published by a test)")
+    assert store.release_lock(handle)
+    store.close()
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15) -> None:

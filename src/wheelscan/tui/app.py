@@ -153,7 +153,9 @@ class WheelscanApp(App[None]):
     @work(thread=True, group="store", exclusive=True, exit_on_error=False)
     def load_results(self) -> None:
         self.post_message(
-            background.read_results(self.store_dir, self.settings.results_ttl_minutes, self.clock)
+            background.read_results(
+                self.settings.source, self.store_dir, self.settings.results_ttl_minutes, self.clock
+            )
         )
 
     @work(thread=True, group="market", exclusive=True, exit_on_error=False)
@@ -170,7 +172,7 @@ class WheelscanApp(App[None]):
 
     @work(thread=True, group="watch", exclusive=True, exit_on_error=False)
     def poll_watched_scan(self) -> None:
-        self.post_message(background.read_status(self.store_dir, self.clock))
+        self.post_message(background.read_status(self.settings.source, self.store_dir, self.clock))
 
     @work(thread=True, group="export", exit_on_error=False)
     def write_export_file(

@@ -34,16 +34,19 @@ if TYPE_CHECKING:
     from wheelscan.store import Store
 
 
-def _store(directory: Path | None, clock: Clock) -> Store:
-    """The store at `directory` (None: the user's), telling time by the app's clock."""
+def _store(source: str, directory: Path | None, clock: Clock) -> Store:
+    """The store of `source`'s namespace at `directory` (None: the user's), telling time
+    by the app's clock."""
     from wheelscan.store import Store
 
-    return Store(directory, clock=lambda: clock().timestamp())
+    return Store.for_source(source, directory, clock=lambda: clock().timestamp())
 
 
-def read_results(directory: Path | None, ttl_minutes: float, clock: Clock) -> ResultsLoaded:
+def read_results(
+    source: str, directory: Path | None, ttl_minutes: float, clock: Clock
+) -> ResultsLoaded:
     """The published results and the status (lock, progress), from one store opening."""
-    store = _store(directory, clock)
+    store = _store(source, directory, clock)
     try:
         published = store.read_results(ttl_minutes)
         status = store.read_status()
@@ -52,8 +55,8 @@ def read_results(directory: Path | None, ttl_minutes: float, clock: Clock) -> Re
     return ResultsLoaded(published, status)
 
 
-def read_status(directory: Path | None, clock: Clock) -> WatchPolled:
-    store = _store(directory, clock)
+def read_status(source: str, directory: Path | None, clock: Clock) -> WatchPolled:
+    store = _store(source, directory, clock)
     try:
         return WatchPolled(store.read_status())
     finally:
@@ -99,7 +102,7 @@ def scan_watchlist(
             intrinsic_values=intrinsic_values,
             on_event=lambda event: post(ScanEventPosted(event)),
             stop=stop,
-            store=_store(directory, clock),
+            store=_store(settings.source, directory, clock),
         )
     except Exception as error:
         return ScanCrashed(f"{type(error).__name__}: {error}")
