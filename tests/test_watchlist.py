@@ -13,13 +13,8 @@ from typer.testing import CliRunner
 
 from wheelscan import files
 from wheelscan.cli.main import app
-from wheelscan.watchlist import (
-    WatchlistError,
-    WatchlistFile,
-    default_symbols,
-    load_watchlist,
-    read_symbol_file,
-)
+from wheelscan.watchlist import WatchlistError, WatchlistFile, default_symbols, load_watchlist
+from wheelscan.watchlist_import import read_symbol_file
 
 runner = CliRunner()
 

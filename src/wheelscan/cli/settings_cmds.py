@@ -260,7 +260,8 @@ def import_(
     A broker CSV's footer (a "Total" row, lines after the last symbol) is skipped
     with a warning.
     """
-    from wheelscan.watchlist import WatchlistFile, read_symbol_file
+    from wheelscan.watchlist import WatchlistFile
+    from wheelscan.watchlist_import import read_symbol_file
 
     if replace and skip_existing:
         raise InputError("--replace keeps the symbols already listed: drop --skip-existing")
