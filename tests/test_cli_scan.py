@@ -18,6 +18,7 @@ CANDIDATE_KEYS = {
     "contract", "expiration", "dte", "strike", "bid", "ask", "mid", "last", "iv", "delta",
     "prob_otm", "annualized_return_pct", "otm_pct", "spread_pct", "open_interest", "volume",
     "collateral", "breakeven", "badge", "iv_yahoo", "pop", "cushion_pct", "spans_earnings",
+    "pe_at_strike",
 }  # fmt: skip
 SCAN_KEYS = {
     "id", "kind", "state", "started_at", "finished_at", "duration_s", "as_of", "source",
@@ -26,7 +27,7 @@ SCAN_KEYS = {
 }  # fmt: skip
 RESULT_KEYS = {
     "underlying_price", "as_of", "intrinsic_value", "rejected", "candidates", "market_state",
-    "next_earnings", "intrinsic_value_source", "expirations", "top_rejections",
+    "next_earnings", "intrinsic_value_source", "valuation", "expirations", "top_rejections",
 }  # fmt: skip
 
 

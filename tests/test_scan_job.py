@@ -103,7 +103,8 @@ def test_intrinsic_values_reach_the_results(store: Store) -> None:
     assert outcome.document is not None
     results = outcome.document["results"]
     assert results["KO"]["intrinsic_value"] == 61.5
-    assert results["AAPL"]["intrinsic_value"] is None
+    assert results["KO"]["intrinsic_value_source"] == "manual"
+    assert results["AAPL"]["intrinsic_value_source"] == "dcf_eps", "the others are computed"
 
 
 def test_a_failed_watchlist_scan_keeps_the_previous_results(store: Store, tmp_path: Path) -> None:
