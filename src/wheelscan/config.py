@@ -4,7 +4,8 @@ Precedence: command line over config file over defaults. The file is optional
 (the first run writes nothing); `wheelscan config set` creates it. Reading uses
 tomllib; writing uses tomlkit so the user's comments and order survive, and goes
 through an atomic replace; tomlkit is imported only by the commands that write.
-Each key is defined once: the criteria's in `Criteria`, the others' in `Settings`.
+Each key is defined once: the criteria's in `Criteria`, the DCF model's in `DcfParams`
+(named by `DCF_KEYS`), the others' in `Settings`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.core.errors import InputError
 from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Criterion, Range
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
+from wheelscan.core.valuation import DCF_KEYS, DcfParams
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
 
@@ -117,6 +119,17 @@ def _setting(
 
 def _criterion_key(criterion: Criterion) -> Key:
     return Key(criterion.name, criterion.default, criterion.kind, criterion.help, criterion.problem)
+
+
+DCF_FIELDS = {DCF_KEYS[spec.name]: spec.name for spec in fields(DcfParams)}
+"""Config key -> DcfParams field."""
+
+
+def _dcf_keys() -> list[Key]:
+    return [
+        replace(_criterion_key(Criterion.of(spec)), name=DCF_KEYS[spec.name])
+        for spec in fields(DcfParams)
+    ]
 
 
 def config_path() -> Path:
@@ -217,6 +230,7 @@ class Settings:
 
     source: str = _setting("yahoo", "string", SOURCE_FORMS, source_problem)
     criteria: Criteria = field(default_factory=Criteria)
+    dcf: DcfParams = field(default_factory=DcfParams)
     concurrency: int = _setting(8, "whole", "requests in flight", Range(1, 64).problem)
     rate_limit_per_s: float | None = _setting(
         None,
@@ -243,6 +257,8 @@ class Settings:
     def value(self, key: str) -> Any:
         if key in CRITERIA:
             return getattr(self.criteria, key)
+        if key in DCF_FIELDS:
+            return getattr(self.dcf, DCF_FIELDS[key])
         return getattr(self, key)
 
     def rows(self) -> list[tuple[str, Any, str]]:
@@ -280,6 +296,7 @@ KEYS: dict[str, Key] = {
     for key in [
         _criterion_key(WEEKS),
         *(_criterion_key(criterion) for criterion in CRITERIA.values()),
+        *_dcf_keys(),
         *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
     ]
 }
@@ -301,8 +318,12 @@ def load_settings(path: Path | None = None) -> Settings:
         origins[key] = CONFIG_FILE_ORIGIN
     if "weeks" in stored:
         origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {stored['weeks']})"
-    settings = {key: values[key] for key in values if key not in CRITERIA and key != "weeks"}
-    return Settings(criteria=_criteria_from(values), origins=origins, path=path, **settings)
+    own = {*CRITERIA, *DCF_FIELDS, "weeks"}
+    settings = {key: values[key] for key in values if key not in own}
+    dcf = DcfParams(**{DCF_FIELDS[key]: values[key] for key in values if key in DCF_FIELDS})
+    return Settings(
+        criteria=_criteria_from(values), dcf=dcf, origins=origins, path=path, **settings
+    )
 
 
 def effective_settings(

@@ -244,6 +244,7 @@ class Candidate:
     breakeven: float
     spans_earnings: bool = False
     badge: str = "n/a"
+    pe_at_strike: float | None = None  # strike / trailing EPS (equities with EPS > 0)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -290,6 +291,7 @@ class TickerResult:
     candidates: list[Candidate]
     intrinsic_value: float | None = None
     intrinsic_value_source: str | None = None
+    valuation: dict[str, Any] | None = None  # core.valuation.valuation_record
     market_state: str | None = None
     next_earnings: NextEarnings | None = None
     expirations: list[ExpirationSummary] = field(default_factory=list)
@@ -304,6 +306,7 @@ class TickerResult:
             "next_earnings": self.next_earnings.to_json() if self.next_earnings else None,
             "intrinsic_value": self.intrinsic_value,
             "intrinsic_value_source": self.intrinsic_value_source,
+            "valuation": self.valuation,
             "expirations": [e.to_json() for e in self.expirations],
             "rejected": dict(self.rejected),
             "top_rejections": top_rejections(self.rejected),
