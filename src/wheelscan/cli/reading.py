@@ -98,8 +98,9 @@ def results(
     scan = published.scan
     if scan is None:
         typer.echo(
-            f"No results yet from {store.namespace}: `wheelscan refresh` publishes the "
-            "watchlist's (--source picks another source)."
+            f"No results yet from {store.namespace}: only watchlist scans publish "
+            "(`wheelscan scan` without tickers, any time, or `wheelscan refresh` while "
+            "NYSE is open); --source picks another source."
         )
         return
     from wheelscan.cli.tables import local_time, print_results, stdout_console
