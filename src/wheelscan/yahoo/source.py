@@ -67,7 +67,7 @@ class YahooAnswerError(SourceError):
 
     yfinance hides both: an error status with a JSON body reads as "no options" (like an
     unknown symbol), an HTML page or a cut-off body as a bare JSONDecodeError. The status
-    is recorded per thread by `with_status_recording`, so the reason can name it and the
+    is recorded per thread by `paced_session`, so the reason can name it and the
     engine can retry what a retry may fix (401 bad crumb, 429, 5xx, a cut-off body).
     """
 
