@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from wheelscan.core.models import Criteria, ScanState
+from wheelscan.core.scan_record import SCHEMA_VERSION
 from wheelscan.store import Store
 from wheelscan.tui.export import export_csv, export_json, write_export
 from wheelscan.tui.formatting import (
@@ -276,6 +277,7 @@ def test_csv_has_one_line_per_candidate_and_json_the_results_shape(tmp_path: Pat
     assert float(lines[1]["annualized_return_pct"]) == 50.0
     rules = ResultsFilter.parse("a")
     document = json.loads(export_json(rows, rules, NOW))
+    assert document["schema"] == SCHEMA_VERSION
     assert document["filter"] == "a"
     assert document["results"] == {"AAPL": rows[0].result}
     assert document["errors"] == {"ZZZZ": "no options listed"}

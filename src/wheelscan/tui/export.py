@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from wheelscan.core.scan_record import SCHEMA_VERSION
 from wheelscan.tui.model import ResultsFilter, TickerRow
 
 ExportFormat = Literal["csv", "json"]
@@ -57,7 +58,7 @@ def export_csv(rows: list[TickerRow]) -> str:
 
 def export_json(rows: list[TickerRow], rules: ResultsFilter, now: datetime) -> str:
     document = {
-        "schema": 1,
+        "schema": SCHEMA_VERSION,
         "exported_at": now.isoformat(),
         "filter": rules.text or None,
         "results": {row.symbol: row.result for row in rows if row.result is not None},
