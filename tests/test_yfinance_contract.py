@@ -52,6 +52,11 @@ CONTRACT: list[tuple[str, str, Callable[[], str]]] = [
         "dict",
         lambda: type(yfinance.Ticker("AAA")._expirations).__name__,
     ),
+    (
+        "yfinance.Ticker(...)._quote._fetch",
+        "(modules: list)",
+        lambda: _signature(yfinance.Ticker("AAA")._quote._fetch),
+    ),
     ("yfinance.data.new_session", "()", lambda: _signature(data.new_session)),
     ("type(yfinance.data.YfData)", "SingletonMeta", lambda: type(data.YfData).__name__),
     (
@@ -105,6 +110,7 @@ PRIVATE_NAMES = {
     "_download_options",
     "_expirations",
     "_options2df",
+    "_fetch",
     "YfData",
     "SingletonMeta",
     "_instances",

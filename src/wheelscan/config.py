@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX, CallCriteria
 from wheelscan.core.errors import InputError
 from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Criterion, Range
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
@@ -132,6 +133,14 @@ def _dcf_keys() -> list[Key]:
     ]
 
 
+CALL_FIELDS = {CONFIG_PREFIX + name: name for name in CALL_CRITERIA}
+"""Config key (call_max_delta, ...) -> CallCriteria field."""
+
+
+def _call_keys() -> list[Key]:
+    return [replace(_criterion_key(c), name=CONFIG_PREFIX + c.name) for c in CALL_CRITERIA.values()]
+
+
 def config_path() -> Path:
     return config_dir() / CONFIG_FILE
 
@@ -205,6 +214,15 @@ def _criteria_from(data: Mapping[str, Any]) -> Criteria:
         raise
 
 
+def _calls_from(data: Mapping[str, Any]) -> CallCriteria:
+    """The covered-call criteria a config file's `call_` keys set; raises CriteriaError
+    naming those keys."""
+    try:
+        return CallCriteria(**{CALL_FIELDS[key]: data[key] for key in CALL_FIELDS if key in data})
+    except CriteriaError as error:
+        raise CriteriaError(str(error), tuple(CONFIG_PREFIX + k for k in error.keys)) from None
+
+
 def parse_config(text: str, path: Path) -> dict[str, Any]:
     """The validated key/value pairs of a config file's text (only the keys it sets).
 
@@ -213,6 +231,7 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     data = _checked_keys(text, path)
     try:
         _criteria_from(data)
+        _calls_from(data)
     except CriteriaError as error:
         raise ConfigError(f"{_where(path, text, *error.keys)}: {error}") from None
     return data
@@ -241,10 +260,20 @@ class Settings:
     results_ttl_minutes: float = _setting(
         45.0, "number", "how long results stay fresh", Range(0, low_open=True).problem
     )
+    chain_cache_minutes: float = _setting(
+        10.0, "number", "how long options answers are re-used (0 = never)", Range(0).problem
+    )
     lock_ttl_s: float = _setting(
         60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
     )
     heartbeat_s: float = 15.0
+    calls: CallCriteria = field(default_factory=CallCriteria)
+    cash: float | None = _setting(
+        None,
+        "number",
+        "dollars for the wheel: free cash = cash − collateral of open short puts",
+        Range(0).problem,
+    )
     allow_closed: bool = _setting(False, "bool", "scan live while the market is closed")
     origins: Mapping[str, str] = field(
         default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
@@ -257,6 +286,8 @@ class Settings:
     def value(self, key: str) -> Any:
         if key in CRITERIA:
             return getattr(self.criteria, key)
+        if key in CALL_FIELDS:
+            return getattr(self.calls, CALL_FIELDS[key])
         if key in DCF_FIELDS:
             return getattr(self.dcf, DCF_FIELDS[key])
         return getattr(self, key)
@@ -296,6 +327,7 @@ KEYS: dict[str, Key] = {
     for key in [
         _criterion_key(WEEKS),
         *(_criterion_key(criterion) for criterion in CRITERIA.values()),
+        *_call_keys(),
         *_dcf_keys(),
         *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
     ]
@@ -318,8 +350,9 @@ def load_settings(path: Path | None = None) -> Settings:
         origins[key] = CONFIG_FILE_ORIGIN
     if "weeks" in stored:
         origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {stored['weeks']})"
-    own = {*CRITERIA, *DCF_FIELDS, "weeks"}
+    own = {*CRITERIA, *DCF_FIELDS, *CALL_FIELDS, "weeks"}
     settings = {key: values[key] for key in values if key not in own}
+    settings["calls"] = _calls_from(values)
     dcf = DcfParams(**{DCF_FIELDS[key]: values[key] for key in values if key in DCF_FIELDS})
     return Settings(
         criteria=_criteria_from(values), dcf=dcf, origins=origins, path=path, **settings
@@ -400,7 +433,9 @@ def _write_document(document: Any, path: Path) -> None:
 
     text = tomlkit.dumps(document)
     try:
-        _criteria_from(_checked_keys(text, path))
+        checked = _checked_keys(text, path)
+        _criteria_from(checked)
+        _calls_from(checked)
     except CriteriaError as error:
         raise ConfigError(f"{path.name} not changed: {error}") from None
     private_dir(path.parent)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.options import JsonOption
+from wheelscan.cli.messages import warn
+from wheelscan.cli.options import JsonOption, SourceOption
 from wheelscan.cli.settings_cmds import VALUE_MAY_LOOK_LIKE_AN_OPTION
 
 if TYPE_CHECKING:
@@ -86,16 +87,40 @@ def _closing(
 
 
 @positions_app.command("list")
-def list_(as_json: JsonOption = False) -> None:
-    """Shares, basis, adjusted basis, open short options and realized P/L per symbol."""
+def list_(
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch", help="Ask the source for the quotes of open shorts the store lacks."
+        ),
+    ] = False,
+    source: SourceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Shares, basis, adjusted basis, open short options and realized P/L per symbol.
+
+    Open shorts are marked (mid, P/L, ITM, DTE, earnings) from the options answers the
+    store keeps from the last scan or `calls` (chain_cache_minutes); without --fetch
+    listing sends no request. Free cash is config `cash` less the open puts' collateral.
+    """
+    from wheelscan.config import effective_settings
+    from wheelscan.core.cash import cash_json
     from wheelscan.positions import load_ledger, positions_document
 
+    settings = effective_settings(source=source)
     ledger = load_ledger()
-    marks: dict[str, ShortMark] = {}  # the latest answers' marks join here (scan integration)
+    marks: dict[str, ShortMark] = {}
+    if ledger.state.shorts:
+        from wheelscan.holdings import latest_marks
+
+        marks, warnings = latest_marks(ledger.state, settings, fetch=fetch)
+        for line in warnings:
+            warn(line)
+    cash = cash_json(settings.cash, ledger.state)
     if as_json:
-        echo_json(positions_document(ledger, marks))
+        echo_json({**positions_document(ledger, marks), "cash": cash})
         return
-    _print_ledger(ledger, marks)
+    _print_ledger(ledger, marks, cash)
 
 
 @positions_app.command("add-shares", context_settings=VALUE_MAY_LOOK_LIKE_AN_OPTION)
@@ -234,7 +259,7 @@ def _position_line(position: Position) -> str:
     )
 
 
-def _print_ledger(ledger: Ledger, marks: dict[str, ShortMark]) -> None:
+def _print_ledger(ledger: Ledger, marks: dict[str, ShortMark], cash: dict[str, Any]) -> None:
     if not ledger.events:
         typer.echo(
             f"# no positions yet ({ledger.path}): record some with"
@@ -242,9 +267,10 @@ def _print_ledger(ledger: Ledger, marks: dict[str, ShortMark]) -> None:
         )
         return
     state = ledger.state
+    free = "" if cash["cash"] is None else f", free cash ${cash['free_cash']:,.2f}"
     typer.echo(
         f"# {len(ledger.events)} events in {ledger.path}; realized {_money(state.realized_pl)},"
-        f" put collateral ${state.put_collateral:,.2f}"
+        f" put collateral ${state.put_collateral:,.2f}{free}"
     )
     for position in state:
         typer.echo(_position_line(position))

@@ -81,11 +81,11 @@ class Range:
         return None
 
 
-def _criterion(default: float, label: str, help: str, valid: Range) -> Any:
+def criterion_field(default: float, label: str, help: str, valid: Range) -> Any:
     return field(default=default, metadata={"label": label, "help": help, "range": valid})
 
 
-def _choice(default: str, label: str, help: str, choices: tuple[str, ...]) -> Any:
+def choice_field(default: str, label: str, help: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"label": label, "help": help, "choices": choices})
 
 
@@ -97,26 +97,28 @@ class Criteria:
     the config keys and the command-line options are read from `CRITERIA`.
     """
 
-    min_dte: int = _criterion(1, "min DTE", "minimum days to expiry", Range(0))
-    max_dte: int = _criterion(28, "max DTE", "maximum days to expiry", Range(1))
-    min_bid: float = _criterion(
+    min_dte: int = criterion_field(1, "min DTE", "minimum days to expiry", Range(0))
+    max_dte: int = criterion_field(28, "max DTE", "maximum days to expiry", Range(1))
+    min_bid: float = criterion_field(
         0.05, "min bid", "minimum bid, $ per share (the premium you collect)", Range(0)
     )
-    min_return_pct: float = _criterion(
+    min_return_pct: float = criterion_field(
         30.0, "min return", "minimum annualized return: bid / strike × 365 / DTE, %", Range(0)
     )
-    max_delta: float = _criterion(
+    max_delta: float = criterion_field(
         0.20,
         "max delta",
         "maximum |delta|, from the volatility implied by the bid/ask mid",
         Range(0, 1, low_open=True),
     )
-    min_open_interest: int = _criterion(10, "min open interest", "minimum open interest", Range(0))
-    max_spread_pct: float = _criterion(
+    min_open_interest: int = criterion_field(
+        10, "min open interest", "minimum open interest", Range(0)
+    )
+    max_spread_pct: float = criterion_field(
         40.0, "max spread", "maximum bid/ask spread, % of mid", Range(0, no_limit=True)
     )
-    risk_free_rate_pct: float = _criterion(4.0, "rate", "risk-free rate, %", Range(-5, 50))
-    earnings: str = _choice(
+    risk_free_rate_pct: float = criterion_field(4.0, "rate", "risk-free rate, %", Range(-5, 50))
+    earnings: str = choice_field(
         EARNINGS_EXCLUDE,
         "earnings",
         "puts whose expiration spans the next earnings date: exclude them, flag them "

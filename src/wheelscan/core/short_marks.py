@@ -8,15 +8,19 @@ A contract no answer quotes has no mark. Pure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.earnings import NextEarnings, spans_earnings
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.ledger import MULTIPLIER
 from wheelscan.core.positions import Positions, ShortOption
+
+if TYPE_CHECKING:
+    from wheelscan.core.chains import OptionChain, Underlying
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,24 @@ def mark_shorts(positions: Positions, quotes: Mapping[str, ShortQuote]) -> dict[
         for s in positions.shorts
         if s.contract in quotes
     }
+
+
+def _price(value: float) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def quote_in_chain(contract: str, chain: OptionChain, underlying: Underlying) -> ShortQuote | None:
+    """What `chain` (an answer for the contract's expiration) and `underlying` (its quote)
+    say about `contract`; None when the chain does not list it."""
+    for rows in (chain.calls, chain.puts):
+        if contract in rows.contract:
+            row = rows.contract.index(contract)
+            return ShortQuote(
+                _price(rows.bid[row]),
+                _price(rows.ask[row]),
+                underlying.price,
+                underlying.as_of,
+                underlying.next_earnings,
+            )
+    return None

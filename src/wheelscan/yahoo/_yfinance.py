@@ -9,6 +9,10 @@ dependency is pinned below 2. What is used, and why:
   calls and puts DataFrames the scan reads straight from the answer (rows.py).
 - `Ticker._expirations`: the date -> epoch map that request fills; a dated request
   needs the epoch.
+- `Ticker._quote._fetch(modules)`: one quoteSummary request, the one behind the public
+  `Ticker.calendar`, returning the decoded answer. `calendar` turns its epochs into
+  dates in the machine's local time (a day early on US machines) and drops the
+  dividend amount, which `defaultKeyStatistics` carries in the same request.
 - `yfinance.data.YfData`, its metaclass's `_instances` and `YfData._cookie`:
   yfinance keeps one session, cookie and crumb per process (a singleton); a new
   session needs a new singleton, and the offline transports set no cookie.
@@ -138,6 +142,12 @@ def download_options(ticker: Ticker, epoch: int | None = None) -> dict[str, Any]
     {} when Yahoo lists no options. Fills the ticker's expirations.
     """
     return ticker._download_options(epoch)
+
+
+def quote_summary(ticker: Ticker, modules: list[str]) -> dict[str, Any] | None:
+    """One quoteSummary request for `modules`, decoded; None when Yahoo answered an HTTP
+    error (yfinance logs it)."""
+    return ticker._quote._fetch(modules=modules)
 
 
 def listed_expirations(ticker: Ticker) -> dict[str, int]:
