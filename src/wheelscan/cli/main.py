@@ -134,13 +134,14 @@ def _house_classes(typer_app: typer.Typer) -> typer.Typer:
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import positions_cmd, reading, scans, settings_cmds, value_cmd
+    from wheelscan.cli import calls_cmd, positions_cmd, reading, scans, settings_cmds, value_cmd
 
     app.command(cls=Command, epilog=CRITERIA_DEFAULTS_NOTE)(scans.scan)
     for function in (scans.refresh, reading.results, reading.status, reading.history):
         app.command(cls=Command)(function)
     app.command(cls=Command)(tui)
     app.command(cls=Command)(value_cmd.value)
+    app.command(cls=Command)(calls_cmd.calls)
     for sub_app in (
         reading.cache_app,
         settings_cmds.watchlist_app,
