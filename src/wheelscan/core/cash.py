@@ -2,16 +2,17 @@
 
 Free cash is `cash` less the collateral of the open short puts (strike × 100 per
 contract); a put candidate fits when its own collateral is at most that. Without
-`cash` nothing is known: free cash and `fits` are None. Pure, numpy-free figures on
-the JSON records the store keeps.
+`cash` nothing is known: free cash and `fits` are None. Pure; `with_fits` marks the
+JSON results the store publishes, so any reader of them can show `fits`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wheelscan.core.positions import Positions
+if TYPE_CHECKING:
+    from wheelscan.core.positions import Positions
 
 
 def free_cash(cash: float | None, positions: Positions) -> float | None:
