@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
 from wheelscan.core.chains import OptionChain, Underlying
 from wheelscan.core.expiry import days_to_expiry
@@ -48,7 +47,7 @@ class HeldAnswers:
 
 def wanted_expirations(
     expirations: Mapping[str, int],
-    as_of: Any,
+    as_of: datetime,
     window: tuple[int, int] | None,
     also: Iterable[date] = (),
 ) -> list[str]:
@@ -76,7 +75,7 @@ class AnswerReader:
     fresh: bool = False
     requested: int = 0
     cached: int = 0
-    _to_keep: list[AnswerToKeep] = field(default_factory=list)
+    _to_keep: list[AnswerToKeep] = field(default_factory=list, init=False, repr=False)
 
     def answer(self, symbol: str, day: str | None = None, epoch: int | None = None) -> Answer:
         """The no-date answer (`day` None) or the answer of `day` at its listed `epoch`."""

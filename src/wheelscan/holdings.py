@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.call_criteria import CallCriteria
-from wheelscan.core.calls import CoveredCalls, covered_calls
+from wheelscan.core.calls import CoveredCalls, covered_calls, needs_calls
 from wheelscan.core.cash import cash_json
 from wheelscan.core.expiry import new_york_date
 from wheelscan.core.positions import Positions
 from wheelscan.core.scan_record import SCHEMA_VERSION
 from wheelscan.core.short_marks import ShortMark, ShortQuote, mark_shorts, quote_in_chain
 from wheelscan.held_answers import AnswerReader, NotKept
+from wheelscan.scan.engine import failure_reason
 from wheelscan.store import Store
 from wheelscan.yahoo.dividends import DividendUnavailable, next_ex_dividend
 from wheelscan.yahoo.source import make_source
@@ -29,11 +30,6 @@ from wheelscan.yahoo.source import make_source
 if TYPE_CHECKING:
     from wheelscan.config import Settings
     from wheelscan.yahoo.source import YahooSource
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__
 
 
 @dataclass
@@ -71,7 +67,7 @@ def find_covered_calls(
     for position in positions:
         if position.shares <= 0:
             continue
-        if position.uncovered_shares < 100:
+        if not needs_calls(position):
             report.covered[position.symbol] = (
                 f"{position.shares} shares, {position.uncovered_shares} uncovered"
             )
@@ -80,7 +76,7 @@ def find_covered_calls(
         try:
             held = reader.held(symbol, window, shorts.get(symbol, ()))
         except Exception as error:  # the source's own failure is this symbol's, as in a scan
-            report.errors[symbol] = _reason(error)
+            report.errors[symbol] = failure_reason(error)
             continue
         dividend, known = None, False
         if source is not None:
@@ -157,7 +153,7 @@ def short_quotes(
         except NotKept:
             continue
         except Exception as error:  # the source's failure, or a kept answer that does not read
-            warnings.append(f"{symbol}: no quotes for its open shorts ({_reason(error)})")
+            warnings.append(f"{symbol}: no quotes for its open shorts ({failure_reason(error)})")
             continue
         for short in positions.get(symbol).shorts:
             chain = held.chains.get(short.expiration)

@@ -23,6 +23,7 @@ from typing import Any
 
 from wheelscan.core.call_criteria import ExDividend
 from wheelscan.core.expiry import NEW_YORK
+from wheelscan.redact import redact
 from wheelscan.store import Store, StoreError
 from wheelscan.store.daily import read_daily, write_daily
 from wheelscan.yahoo import _yfinance
@@ -81,7 +82,7 @@ def fetch_ex_dividend(session: object, symbol: str) -> ExDividend | None:
     try:
         answer = _yfinance.quote_summary(Ticker(symbol, session=session), MODULES)
     except Exception as error:  # whatever the session raised: a rate limit, a dropped line
-        raise DividendUnavailable(f"{type(error).__name__}: {error}") from error
+        raise DividendUnavailable(redact(f"{type(error).__name__}: {error}")[:200]) from error
     if answer is None:
         raise DividendUnavailable("Yahoo answered the calendar request with an error")
     return ex_dividend_from_summary(answer)
