@@ -231,7 +231,7 @@ class LoopWatchingStore(Store):
         "acquire_lock",
         "heartbeat",
         "release_lock",
-        "write_progress",
+        "append_progress",
         "publish",
         "set_last_run",
         "append_history",
@@ -266,8 +266,27 @@ def test_no_store_call_runs_on_the_engines_event_loop(tmp_path: Path) -> None:
         symbols, Settings(source="demo", heartbeat_s=0.01), kind=WATCHLIST, store=store
     )
     assert outcome.state is ScanState.SUCCEEDED and outcome.published
-    assert {"write_progress", "publish", "append_history"} <= set(store.calls)
+    assert {"append_progress", "publish", "append_history"} <= set(store.calls)
     assert store.on_loop == []
+
+
+def test_progress_is_appended_one_row_per_ticker_never_rewritten(tmp_path: Path) -> None:
+    appended: list[list[str]] = []
+
+    class CountingStore(Store):
+        def append_progress(self, handle, header, rows=()):  # type: ignore[no-untyped-def]
+            appended.append([row.symbol for row in rows])
+            return super().append_progress(handle, header, rows)
+
+    store = CountingStore(tmp_path / "cache")
+    symbols = [f"T{n}" for n in range(12)]
+    outcome = run_scan(symbols, DEMO, kind=WATCHLIST, store=store)
+    assert outcome.state is ScanState.SUCCEEDED
+    written = [symbol for rows in appended for symbol in rows]
+    assert sorted(written) == sorted(symbols), "each ticker's row is written once"
+    status = store.read_status()
+    assert status.header is not None and status.header.rows == len(symbols)
+    assert status.progress is not None and status.progress.document() == outcome.document
 
 
 def test_waiting_for_a_running_scan_returns_its_outcome(store: Store) -> None:

@@ -3,7 +3,8 @@
 While the engine runs, this thread alone writes to the store: the engine's loop
 only hands it each ScanEvent through a queue (`post`, never blocking), so no
 disk I/O or JSON encoding happens on the loop. The thread folds the events into
-the `scanner:progress` record and rewrites it once per batch it drains, keeps
+the progress record and, once per batch it drains, appends one row per finished
+ticker and rewrites the header (SPEC 5: O(1) per ticker, see store.progress); keeps
 the fresh options answers the engine hands it (`keep_answer`, the answer cache)
 in one transaction per batch, and renews the lock every `heartbeat_s`. When a
 heartbeat or a write finds the lock gone or taken, it sets the scan's StopEvent
@@ -26,7 +27,15 @@ from wheelscan.core.models import (
     TickerStarted,
 )
 from wheelscan.scan.stop import StopEvent
-from wheelscan.store import JSONFragments, LockHandle, Progress, Store, StoreError, utc_now
+from wheelscan.store import (
+    LockHandle,
+    Progress,
+    ProgressHeader,
+    ProgressRow,
+    Store,
+    StoreError,
+    utc_now,
+)
 from wheelscan.store.answers import AnswerToKeep, write_answers
 
 log = logging.getLogger("wheelscan.scan")
@@ -90,7 +99,6 @@ class LockKeeper:
         self.stop = stop
         self.answers_keep_s = answers_keep_s
         self.lost_lock = False
-        self._texts = JSONFragments()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="wheelscan-keeper", daemon=True)
 
@@ -109,13 +117,15 @@ class LockKeeper:
         self._thread.join()
         return self.progress
 
-    def write(self, progress: Progress) -> None:
-        """Replace the store's progress record with `progress` (unless the lock is lost)."""
+    def write(self, progress: Progress, rows: list[ProgressRow] | None = None) -> None:
+        """Append `rows` (finished tickers) and write `progress`'s header (unless the lock
+        is lost); `progress` is kept whole in memory for the scan's end."""
         self.progress = progress
         if self.lost_lock:
             return
         try:
-            if not self.store.write_progress(self.handle, progress.encode(self._texts)):
+            header = ProgressHeader.of(progress)
+            if self.store.append_progress(self.handle, header, rows or []) is None:
                 self._lose_lock()
         except StoreError as error:
             log.warning("could not write progress: %s", error)
@@ -146,6 +156,7 @@ class LockKeeper:
         True when told to finish."""
         progress, changed = self.progress, False
         answers: list[AnswerToKeep] = []
+        rows: list[ProgressRow] = []
         for item in batch:
             if item is _FINISH:
                 continue
@@ -154,8 +165,12 @@ class LockKeeper:
                 continue
             progress = fold(progress, item)  # type: ignore[arg-type]
             changed = changed or not isinstance(item, TickerStarted)
+            if isinstance(item, TickerFinished | TickerFailed):
+                symbol = item.symbol
+                result = progress.results.get(symbol) if isinstance(item, TickerFinished) else None
+                rows.append(ProgressRow(symbol, result, progress.errors.get(symbol)))
         if changed:
-            self.write(replace(progress, updated=utc_now().isoformat()))
+            self.write(replace(progress, updated=utc_now().isoformat()), rows)
         else:
             self.progress = progress
         try:
