@@ -1,6 +1,6 @@
 """The `wheelscan` command: the typer app, its commands, the terminal app's command, `run`.
 
-Every refusal is one `wheelscan: error:` line on stderr (cli/output.py) and exit 2,
+Every refusal is one `wheelscan: error:` line on stderr (cli/messages.py) and exit 2,
 whether it is bad input found by a command (InputError) or a command line typer
 cannot parse, and inside the app as well as from `run`, so typer's CliRunner
 sees what a user sees.
@@ -89,7 +89,19 @@ def main(
 ) -> None:
     """Find cash-secured puts worth selling on your watchlist (no command: the terminal app)."""
     if ctx.invoked_subcommand is None:
-        build_app(source=None).run()
+        app = build_app(source=None)
+        require_terminal()
+        app.run()
+
+
+def require_terminal() -> None:
+    """The app needs a terminal on stdin and stdout; without one (cron, a pipe) it would
+    run unseen until killed, so it refuses (one line, exit 2), after the input checks."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InputError(
+            "the terminal app needs a terminal (stdin and stdout are not one); "
+            "use `wheelscan scan` or `wheelscan results` instead"
+        )
 
 
 def build_app(source: str | None) -> WheelscanApp:
@@ -121,7 +133,9 @@ def tui(
     ] = None,
 ) -> None:
     """The terminal app: cached results, live scans, filter, details, export."""
-    build_app(source).run()
+    app = build_app(source)
+    require_terminal()
+    app.run()
 
 
 def _house_classes(typer_app: typer.Typer) -> typer.Typer:
@@ -172,5 +186,8 @@ def run() -> None:
             ExitCode.SCAN_FAILED,
         )
     if code == ExitCode.INTERRUPTED:
+        from wheelscan.scan.stop import leave_at_once
+
         message_line("interrupted", label=None)
+        leave_at_once(code)  # a cancelled scan's request threads would hold the exit
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
