@@ -266,6 +266,7 @@ def test_the_faults_yahoo_has_show_up_across_the_default_watchlist(demo: tuple) 
     assert rows["strike"].isna().sum() > 2, "rows without a strike"
     assert rows["openInterest"].isna().sum() > 5 and rows["volume"].isna().sum() > 50
     assert (rows["impliedVolatility"] == 1e-05).sum() > 20, "Yahoo's IV placeholder"
+    assert ((rows["ask"] == rows["strike"]) & (rows["bid"] > 0)).sum() > 5, "placeholder asks"
     assert set(roots[roots != rows["symbol"]]) == {"PFE1", "T1"}, "adjusted contracts"
     near = (rows["strike"] / rows.groupby("symbol")["strike"].transform("median") - 1).abs() < 0.1
     assert (near & (rows["bid"] == 0) & (rows["ask"] > 0)).sum() > 5, "near-money no-bid rows"

@@ -6,9 +6,10 @@ profile's skew and smile in standardized moneyness. Both are priced with Black-7
 on the forward S·e^((r−q)T), q the dividend yield, so put–call parity holds on the
 mids. Quotes are rounded to the tick outward from the model price; widths, tick
 sizes and open interest follow the profile's liquidity tier. A few rows carry the
-faults Yahoo's have: a crossed quote, an ask of 0, no bid, a missing strike, volume
-or open interest, Yahoo's 1e-05 IV placeholder, and for adjusted profiles an
-adjusted contract (root + "1") priced on another deliverable.
+faults Yahoo's have: a crossed quote, an ask of 0 or a placeholder ask as high as
+the strike, no bid, a missing strike, volume or open interest, Yahoo's 1e-05 IV
+placeholder, and for adjusted profiles an adjusted contract (root + "1") priced on
+another deliverable.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def _rows(
     expiration: date,
     as_of: datetime,
 ) -> list[dict[str, Any]]:
-    """Yahoo's rows for a book, about one in forty with one of Yahoo's faults."""
+    """Yahoo's rows for a book, about one in thirty with one of Yahoo's faults."""
     n = book.strike.size
     last = np.maximum(0.01, np.round(book.theo * np.exp(rng.normal(0.0, 0.04, n)), 2))
     previous = np.maximum(0.01, np.round(last * np.exp(rng.normal(0.0, 0.1, n)), 2))
@@ -242,6 +243,8 @@ def _break(row: dict[str, Any], fault: float, drop_volume: bool, drop_interest: 
         del row["strike"]
     elif 0.015 <= fault < 0.025:
         row["bid"] = 0.0
+    elif 0.025 <= fault < 0.029 and row["bid"] > 0 and not row["inTheMoney"]:
+        row["ask"] = row["strike"]  # a placeholder ask no volatility prices
     if drop_volume:
         del row["volume"]
     if drop_interest:
