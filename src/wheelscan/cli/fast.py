@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.core.errors import InputError
 
 if TYPE_CHECKING:
+    from wheelscan.config import Settings
     from wheelscan.store import PublishedResults, Store, StoreStatus
 
 JSON_FLAG = "--json"
@@ -28,13 +29,24 @@ class NotInResults(InputError):
     """`results TICKER` for a ticker the published scan did not cover."""
 
 
-def reader_store(source: str | None) -> Store:
+def reader_store(source: str | None, settings: Settings | None = None) -> Store:
     """The store a reading command reads: the namespace of `source`, else of the source in
-    force (config.toml's, else yahoo), so a demo or snapshot scan never reads as live."""
+    force (config.toml's, else yahoo), so a demo or snapshot scan never reads as live.
+    `settings` are the effective settings of `source` when the caller has them."""
     from wheelscan.config import effective_settings
     from wheelscan.store import Store
 
-    return Store.for_source(effective_settings(source=source).source)
+    return Store.for_source((settings or effective_settings(source=source)).source)
+
+
+def reader_results(source: str | None) -> tuple[Store, PublishedResults]:
+    """`reader_store(source)` and its published results, fresh or stale by the configured
+    `results_ttl_minutes` (SPEC 5)."""
+    from wheelscan.config import effective_settings
+
+    settings = effective_settings(source=source)
+    store = reader_store(source, settings)
+    return store, store.read_results(settings.results_ttl_minutes)
 
 
 def status_document(state: StoreStatus) -> dict[str, Any]:
@@ -112,11 +124,10 @@ def _answer(command: str, ticker: str | None, source: str | None) -> None:
 
     try:
         symbol = normalize_symbol(ticker) if ticker else None
-        store = reader_store(source)
         if command == "status":
-            document = status_document(store.read_status())
+            document = status_document(reader_store(source).read_status())
         else:
-            document = results_document(store.read_results(), symbol)
+            document = results_document(reader_results(source)[1], symbol)
     except InputError as error:
         fail(str(error))
     echo_json(document)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from wheelscan.cli.fast import reader_store, results_document, status_document
+from wheelscan.cli.fast import reader_results, reader_store, results_document, status_document
 from wheelscan.cli.json_output import echo_json
 from wheelscan.cli.messages import ExitCode, fail, plural, warn
 from wheelscan.cli.options import JsonOption, SortOption, SourceOption, TopOption
@@ -87,8 +87,7 @@ def results(
 
     order, rows = table_order(sort, top, as_json)
     symbol = normalize_symbol(ticker) if ticker else None
-    store = reader_store(source)
-    published = store.read_results()
+    store, published = reader_results(source)
     document = results_document(published, symbol)
     if as_json:
         echo_json(document)
