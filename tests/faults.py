@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from wheelscan.core.models import Criteria
 from wheelscan.yahoo.demo import DemoMarket
 from wheelscan.yahoo.transports import EMPTY_RESULT, DemoTransport, options_request
 
@@ -149,10 +150,12 @@ class FaultyDemo(DemoTransport):
 
 
 def hostile_puts(symbol: str, spot: float, expiration_epoch: int) -> list[dict[str, Any]]:
-    """Put rows with missing, null, NaN, negative and absurd values, each tagged in `tag`.
+    """Put rows with missing, null, NaN, negative and absurd values, one per tag of
+    `HOSTILE_TAGS`, whose index is the row's OCC strike digits.
 
-    Each row is otherwise a plausible out-of-the-money put, so exactly the damaged field
-    decides its fate. `EXPECTED_HOSTILE_REASONS` gives the reason each tag must get.
+    Each row is otherwise an out-of-the-money put whose mid some σ prices, so exactly the
+    damaged field decides its fate under `HOSTILE_CRITERIA`. `EXPECTED_HOSTILE_REASONS`
+    gives the reason each tag must get.
     """
     strike = round(spot * 0.9, 2)
     bid = round(strike * 0.05, 2)
@@ -194,9 +197,10 @@ def hostile_puts(symbol: str, spot: float, expiration_epoch: int) -> list[dict[s
         "oi_negative": {"openInterest": -7},
         "volume_text": {"volume": "lots"},
     }
+    day = datetime.fromtimestamp(expiration_epoch, tz=UTC).strftime("%y%m%d")
     rows = []
-    for index, (tag, change) in enumerate(damaged.items()):
-        row = {**good, "contractSymbol": f"{symbol}-{tag}-{index}", **change}
+    for index, change in enumerate(damaged.values()):  # the OCC strike digits: its tag's index
+        row = {**good, "contractSymbol": f"{symbol}{day}P{index:08d}", **change}
         for key, value in change.items():
             if value is None:
                 del row[key]
@@ -204,15 +208,15 @@ def hostile_puts(symbol: str, spot: float, expiration_epoch: int) -> list[dict[s
     return rows
 
 
-# The reason each damaged row must get; None: it still qualifies (missing OI counts as 0,
-# an unreadable volume is just unknown, and SPEC 3 has no upper bound on IV: with σ = 50
-# the put delta is about 0, so it passes the delta test while prob_otm is about 0).
+# The reason each damaged row must get (SPEC v2 §3); None: it still qualifies. A missing
+# or unreadable strike is `bad_quote`; Yahoo's implied volatility, junk or absurd, decides
+# nothing (σ comes from the mid); a missing OI counts as 0, an unreadable volume is unknown.
 EXPECTED_HOSTILE_REASONS: dict[str, str | None] = {
-    "no_strike": "itm",
+    "no_strike": "bad_quote",
     "strike_zero": "bad_quote",
     "strike_negative": "bad_quote",
-    "strike_nan": "itm",
-    "strike_text": "itm",
+    "strike_nan": "bad_quote",
+    "strike_text": "bad_quote",
     "no_bid_field": "no_bid",
     "bid_negative": "no_bid",
     "bid_nan": "no_bid",
@@ -220,16 +224,21 @@ EXPECTED_HOSTILE_REASONS: dict[str, str | None] = {
     "ask_missing": "bad_quote",
     "ask_zero": "bad_quote",
     "ask_inf": "bad_quote",
-    "iv_zero": "no_iv",
-    "iv_placeholder": "no_iv",
-    "iv_missing": "no_iv",
-    "iv_negative": "no_iv",
+    "iv_zero": None,
+    "iv_placeholder": None,
+    "iv_missing": None,
+    "iv_negative": None,
     "iv_absurd": None,
-    "iv_nan": "no_iv",
+    "iv_nan": None,
     "oi_missing": None,
     "oi_negative": "oi",
     "volume_text": None,
 }
+HOSTILE_TAGS = tuple(EXPECTED_HOSTILE_REASONS)
+# Wide enough that only the damage rejects a row (the plausible put's |delta| is high).
+HOSTILE_CRITERIA = Criteria(
+    min_bid=0, min_return_pct=0, max_delta=1, min_open_interest=0, earnings="ignore"
+)
 
 
 class HostileRows(FaultyDemo):

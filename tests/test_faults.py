@@ -17,6 +17,8 @@ import pytest
 
 from faults import (
     EXPECTED_HOSTILE_REASONS,
+    HOSTILE_CRITERIA,
+    HOSTILE_TAGS,
     PERMANENT_KINDS,
     TRANSIENT_KINDS,
     BrokenStructure,
@@ -173,7 +175,7 @@ async def test_a_request_that_hangs_is_cut_off_by_the_engine_deadline() -> None:
 
 async def test_damaged_rows_are_rejected_for_the_right_reason_and_never_crash() -> None:
     transport = HostileRows({"H1", "H2"})
-    report, _ = await scan(transport, ["H1", "H2", "OK"])
+    report, _ = await scan(transport, ["H1", "H2", "OK"], criteria=HOSTILE_CRITERIA)
 
     assert report.state is ScanState.SUCCEEDED
     assert report.errors == {}
@@ -183,7 +185,7 @@ async def test_damaged_rows_are_rejected_for_the_right_reason_and_never_crash() 
         expected = Counter(r for r in EXPECTED_HOSTILE_REASONS.values() if r is not None)
         assert result.rejected == {r: chains * expected.get(r, 0) for r in REJECTION_REASONS}
         qualifying = {t for t, r in EXPECTED_HOSTILE_REASONS.items() if r is None}
-        tags = Counter(c.contract.split("-")[1] for c in result.candidates)
+        tags = Counter(HOSTILE_TAGS[int(c.contract[-8:])] for c in result.candidates)
         assert tags == {t: chains for t in qualifying}
         document = json.dumps(result.to_json(), allow_nan=False)  # strict JSON: no NaN
         assert symbol in document
@@ -201,7 +203,7 @@ async def test_answers_of_the_wrong_shape_fail_their_ticker_with_a_clear_reason(
 
     assert report.state is ScanState.SUCCEEDED
     assert {"OK1", "OK2"} <= set(report.results)
-    understood = ("unexpected answer shape", "no options listed", "no underlying price")
+    understood = ("unexpected answer shape", "no options listed", "no regularMarketPrice")
     for symbol, variant in faulty.items():
         if symbol in report.results:
             # Junk rows in a list are skipped as unreadable contracts, never candidates.

@@ -13,13 +13,47 @@ from hypothesis import strategies as st
 
 from wheelscan.cli.json_output import json_text
 
-CANDIDATE = {"contract": "KO261127P00060000", "strike": 60.0, "delta": -0.1873, "badge": "n/a"}
-DOCUMENT = {
-    "schema": 1,
-    "scan": {"id": "ab12", "criteria": {"min_dte": 1, "max_spread_pct": None}, "errors": {}},
+CANDIDATE = {
+    "contract": "KO261127P00060000",
+    "strike": 60.0,
+    "iv": 0.2114,
+    "iv_yahoo": 0.0625,
+    "delta": -0.1873,
+    "pop": 0.8502,
+    "cushion_pct": 9.1,
+    "spans_earnings": False,
+    "badge": "n/a",
+}
+EXPIRATION = {
+    "expiration": "2026-11-27",
+    "dte": 4,
+    "forward": 66.02,
+    "forward_source": "parity",
+    "atm_iv": 0.17,
+    "expected_move": 1.31,
+    "expected_move_pct": 1.98,
+}
+DOCUMENT = {  # schema 2 (SPEC 7)
+    "schema": 2,
+    "scan": {
+        "id": "ab12",
+        "source_namespace": "demo",
+        "market_open": False,
+        "cached_answers": 3,
+        "criteria": {"min_dte": 1, "max_spread_pct": None, "earnings": "exclude"},
+        "errors": {},
+    },
     "results": {
-        "KO": {"rejected": {"dte": 3, "itm": 40}, "candidates": [CANDIDATE, CANDIDATE]},
-        "PEP": {"rejected": {}, "candidates": []},
+        "KO": {
+            "market_state": "POST",
+            "next_earnings": {"date": "2027-02-10", "estimated": True},
+            "intrinsic_value_source": None,
+            "expirations": [EXPIRATION],
+            "rejected": {"dte": 3, "itm": 40},
+            "top_rejections": [{"reason": "itm", "count": 40}, {"reason": "dte", "count": 3}],
+            "candidates": [CANDIDATE, CANDIDATE],
+        },
+        "PEP": {"next_earnings": None, "rejected": {}, "top_rejections": [], "candidates": []},
     },
     "warning": None,
 }
@@ -37,12 +71,17 @@ def test_layout_indents_the_structure_and_keeps_each_flat_object_on_one_line() -
     lines = json_text(DOCUMENT).splitlines()
     candidate_line = "        " + json.dumps(CANDIDATE)
     assert lines[0] == "{" and lines[-1] == "}"
-    assert '  "schema": 1,' in lines
-    assert '    "criteria": {"min_dte": 1, "max_spread_pct": null},' in lines
+    assert '  "schema": 2,' in lines
+    assert '    "source_namespace": "demo",' in lines and '    "cached_answers": 3,' in lines
+    assert '    "criteria": {"min_dte": 1, "max_spread_pct": null, "earnings": "exclude"},' in lines
+    assert '      "next_earnings": {"date": "2027-02-10", "estimated": true},' in lines
+    assert "        " + json.dumps(EXPIRATION) in lines
     assert '      "rejected": {"dte": 3, "itm": 40},' in lines
+    assert '        {"reason": "itm", "count": 40},' in lines
     assert lines.count(candidate_line + ",") == 1 and lines.count(candidate_line) == 1
-    assert '      "candidates": []' in lines
+    assert '      "candidates": []' in lines and '      "top_rejections": [],' in lines
     assert '    "errors": {}' in lines
+    assert json.loads(json_text(DOCUMENT)) == DOCUMENT
 
 
 def test_the_top_level_is_indented_even_when_flat() -> None:
