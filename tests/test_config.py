@@ -84,7 +84,9 @@ def test_config_show_names_each_origin(wheelscan_home: Path) -> None:
     assert shown["min_return_pct"] == {"value": 12.5, "origin": CONFIG_FILE_ORIGIN}
     assert shown["max_delta"] == {"value": 0.4, "origin": COMMAND_LINE}
     assert shown["min_dte"] == {"value": 1, "origin": DEFAULT}
-    assert shown["max_spread_pct"] == {"value": None, "origin": DEFAULT}
+    assert shown["max_spread_pct"] == {"value": 40.0, "origin": DEFAULT}
+    assert shown["min_bid"] == {"value": 0.05, "origin": DEFAULT}
+    assert shown["earnings"] == {"value": "exclude", "origin": DEFAULT}
 
 
 def test_config_set_validates_keeps_comments_and_is_private(wheelscan_home: Path) -> None:
@@ -136,6 +138,9 @@ BAD_FILES = [
     ("min_dte = 9\nmax_dte = 5\n", ":1: min DTE 9 is above max DTE 5"),
     ("source = 'demo'\nweeks = 1\nmin_dte = 9\n", ":2: min DTE 9 is above max DTE 7"),
     ("source = 'snapshot: '\n", ":1: source must be one of yahoo, demo or snapshot:DIR"),
+    ("\nearnings = 'skip'\n", ":2: earnings must be one of exclude, flag, ignore, got 'skip'"),
+    ("earnings = 1\n", ":1: earnings must be a string, got 1 (integer)"),
+    ("min_bid = -0.01\n", ":1: min_bid must be >= 0, got -0.01"),
 ]
 
 
@@ -161,6 +166,8 @@ def test_a_bad_config_file_is_one_line_and_exit_2(
         (["max_delta", "0"], "max_delta must be in (0, 1]"),
         (["allow_closed", "maybe"], "allow_closed must be true or false"),
         (["results_ttl_minutes", "-1"], "results_ttl_minutes must be > 0"),
+        (["earnings", "Exclude"], "earnings must be one of exclude, flag, ignore"),
+        (["min_bid", "cheap"], "min_bid must be a number, got 'cheap'"),
     ],
 )
 def test_config_set_refuses_bad_values(wheelscan_home: Path, args: list[str], needle: str) -> None:
@@ -282,3 +289,13 @@ def test_settings_carry_every_setting_from_the_file(wheelscan_home: Path) -> Non
         lock_ttl_s=7.0,
         allow_closed=True,
     )
+
+
+def test_the_v2_criteria_come_from_the_file_and_the_command_line(wheelscan_home: Path) -> None:
+    write_config(wheelscan_home, "earnings = 'flag'\nmin_bid = 0.1\n")
+    criteria = effective_settings().criteria
+    assert (criteria.earnings, criteria.min_bid) == ("flag", 0.1)
+    over = effective_settings(CriteriaOptions(earnings="ignore", min_bid=0.0)).criteria
+    assert (over.earnings, over.min_bid) == ("ignore", 0.0)
+    assert set_value("earnings", "exclude") == ("exclude", [])
+    assert load_settings().criteria.earnings == "exclude"
