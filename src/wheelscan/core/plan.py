@@ -50,7 +50,7 @@ FITS_FREE_CASH = "fits_free_cash"
 
 
 def _money(value: float) -> float:
-    return round(value, 2)
+    return round(float(value), 2)
 
 
 def _pct(value: float | None) -> float | None:

@@ -58,7 +58,7 @@ def _pct(value: float) -> float:
 
 
 def _money(value: float) -> float:
-    return round(value, 2)
+    return round(float(value), 2)
 
 
 def _per_share(value: float) -> float:
