@@ -26,7 +26,8 @@ from wheelscan.config import Settings
 from wheelscan.core.call_criteria import CallCriteria, ExDividend
 from wheelscan.core.calls import CoveredCalls
 from wheelscan.core.ledger import ASSIGN, SELL, SHARES, Event
-from wheelscan.held_answers import AnswerReader, wanted_expirations
+from wheelscan.core.scan_needs import wanted_expirations
+from wheelscan.held_answers import AnswerReader
 from wheelscan.holdings import find_covered_calls, short_quotes
 from wheelscan.positions import append_events
 from wheelscan.store import Store
@@ -272,13 +273,24 @@ def test_wanted_expirations_are_the_window_and_the_shorts() -> None:
         "2027-03-19": 5,
     }
     as_of = datetime(2026, 11, 23, 10, tzinfo=oracle.NY)
-    assert wanted_expirations(expirations, as_of, (1, 28)) == ["2026-12-04"]
+    assert wanted_expirations(expirations, as_of, [(1, 28)]) == ["2026-12-04"]
     also = [date(2027, 3, 19), date(2026, 11, 27), date(2026, 12, 4)]
-    assert wanted_expirations(expirations, as_of, None, also) == ["2026-12-04", "2027-03-19"]
-    assert wanted_expirations(expirations, as_of, (1, 60), also) == [
+    assert wanted_expirations(expirations, as_of, [], also) == ["2026-12-04", "2027-03-19"]
+    assert wanted_expirations(expirations, as_of, [(1, 60)], also) == [
         "2026-12-04",
         "2026-12-25",
         "2027-01-15",
+        "2027-03-19",
+    ]
+    # The put window and the call window together: each expiration once, in listed order.
+    assert wanted_expirations(expirations, as_of, [(30, 60), (1, 11)], also) == [
+        "2026-12-04",
+        "2026-12-25",
+        "2027-01-15",
+        "2027-03-19",
+    ]
+    assert wanted_expirations(expirations, as_of, [(30, 40), (100, 120)]) == [
+        "2026-12-25",
         "2027-03-19",
     ]
 
@@ -409,7 +421,11 @@ def test_calls_command_json_then_no_request_on_the_second_run(wheelscan_home: Pa
     assert document["results"]["KO"]["contracts"] == 3
     assert document["answers"]["requested"] > 0 and document["dividend_requests"] == 1
     second = json.loads(runner.invoke(app, ["calls", "--json"]).stdout)
-    assert second["answers"] == {"cached": document["answers"]["requested"], "requested": 0}
+    assert second["answers"] == {
+        "cached": document["answers"]["requested"],
+        "requested": 0,
+        "published": 0,
+    }
     assert second["dividend_requests"] == 0
     assert second["results"] == document["results"]
 

@@ -18,7 +18,7 @@ CANDIDATE_KEYS = {
     "contract", "expiration", "dte", "strike", "bid", "ask", "mid", "last", "iv", "delta",
     "prob_otm", "annualized_return_pct", "otm_pct", "spread_pct", "open_interest", "volume",
     "collateral", "breakeven", "badge", "iv_yahoo", "pop", "cushion_pct", "spans_earnings",
-    "pe_at_strike",
+    "pe_at_strike", "fits",
 }  # fmt: skip
 SCAN_KEYS = {
     "id", "kind", "state", "started_at", "finished_at", "duration_s", "as_of", "source",

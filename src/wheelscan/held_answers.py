@@ -11,12 +11,13 @@ network) it is left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from wheelscan.core.chains import OptionChain, Underlying
 from wheelscan.core.expiry import days_to_expiry
+from wheelscan.core.scan_needs import Window, wanted_expirations
 from wheelscan.store import Store, StoreError
 from wheelscan.store.answers import AnswerToKeep, read_answer, write_answers
 from wheelscan.yahoo.source import Answer, YahooSource
@@ -43,25 +44,6 @@ class HeldAnswers:
             for day, chain in sorted(self.chains.items())
             if min_dte <= days_to_expiry(as_of, day) <= max_dte
         ]
-
-
-def wanted_expirations(
-    expirations: Mapping[str, int],
-    as_of: datetime,
-    window: tuple[int, int] | None,
-    also: Iterable[date] = (),
-) -> list[str]:
-    """The listed expirations (YYYY-MM-DD) past the nearest one that a held symbol needs:
-    those inside `window` (min, max DTE; None for none) and those in `also` (its open
-    shorts'), in listed order. The nearest comes with the no-date answer."""
-    extra = {day.isoformat() for day in also}
-    _nearest, *later = expirations
-    wanted = []
-    for day in later:
-        dte = days_to_expiry(as_of, date.fromisoformat(day))
-        if day in extra or (window is not None and window[0] <= dte <= window[1]):
-            wanted.append(day)
-    return wanted
 
 
 @dataclass
@@ -92,9 +74,11 @@ class AnswerReader:
         self._to_keep.append((symbol, epoch, answer.to_json()))
         return answer
 
-    def held(
-        self, symbol: str, window: tuple[int, int] | None, also: Iterable[date] = ()
-    ) -> HeldAnswers:
+    def keeps(self, symbol: str) -> bool:
+        """Whether the cache keeps `symbol`'s no-date answer (never, when `fresh`)."""
+        return not self.fresh and read_answer(self.store, symbol, None, self.max_age_s) is not None
+
+    def held(self, symbol: str, window: Window | None, also: Iterable[date] = ()) -> HeldAnswers:
         """`symbol`'s quote and the chains of the expirations it needs (see
         `wanted_expirations`); an expiration the cache lacks is left out when no source
         may be asked. Raises NotKept without a quote, or the source's error."""
@@ -102,7 +86,8 @@ class AnswerReader:
         nearest = YahooSource.nearest(symbol, answer)
         chains = {nearest.chain.expiration: nearest.chain}
         as_of = nearest.underlying.as_of
-        for day in wanted_expirations(nearest.expirations, as_of, window, also):
+        windows = [] if window is None else [window]
+        for day in wanted_expirations(nearest.expirations, as_of, windows, also):
             try:
                 dated = self.answer(symbol, day, nearest.expirations[day])
             except NotKept:

@@ -2,10 +2,15 @@
 
 `calls_document` lists covered calls for every symbol with at least 100 uncovered
 shares. Its answers come from the store's answer cache when a scan (or an earlier
-`calls`) fetched them in the last `chain_cache_minutes`; what is missing is asked of
-the configured source and kept. Each such symbol also gets its ex-dividend date,
-asked once a day (yahoo/dividends.py). `latest_marks` marks the open shorts from
-the cached answers, asking the source only when told to.
+`calls`) fetched them in the last `chain_cache_minutes`; else from the published
+watchlist results, whose scan found the symbol's covered calls for the same holding
+and criteria (core/held_results.py); what is still missing is asked of the configured
+source and kept. Each such symbol also gets its ex-dividend date, asked once a day
+(yahoo/dividends.py). `latest_marks` marks the open shorts the same way: the cached
+answers, then the published quotes, asking the source only when told to.
+
+Published results are used while fresh (`results_ttl_minutes`), or at any age when no
+source may be asked: a quote with its as_of beats none.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from wheelscan.core.call_criteria import CallCriteria
 from wheelscan.core.calls import CoveredCalls, covered_calls, needs_calls
 from wheelscan.core.cash import cash_json
 from wheelscan.core.expiry import new_york_date
+from wheelscan.core.held_results import calls_criteria_json, published_calls, published_quotes
 from wheelscan.core.positions import Positions
 from wheelscan.core.scan_record import SCHEMA_VERSION
 from wheelscan.core.short_marks import ShortMark, ShortQuote, mark_shorts, quote_in_chain
-from wheelscan.held_answers import AnswerReader, NotKept
+from wheelscan.held_answers import AnswerReader, HeldAnswers, NotKept
 from wheelscan.scan.engine import failure_reason
 from wheelscan.store import Store
 from wheelscan.yahoo.dividends import DividendUnavailable, next_ex_dividend
@@ -42,11 +48,35 @@ class CallsReport:
     warnings: list[str] = field(default_factory=list)
     cached_answers: int = 0
     requested_answers: int = 0
+    published: int = 0
     dividend_requests: int = 0
 
 
 def _today(store: Store) -> date:
     return new_york_date(datetime.fromtimestamp(store.clock(), UTC))
+
+
+@dataclass
+class PublishedHeld:
+    """The published results' tickers, read once, when a first answer is not kept:
+    fresh ones, or any when `any_age` (no source may be asked)."""
+
+    store: Store
+    ttl_minutes: float
+    any_age: bool
+    _results: dict[str, Any] | None = field(default=None, init=False, repr=False)
+
+    def result(self, symbol: str) -> dict[str, Any]:
+        if self._results is None:
+            published = self.store.read_results(self.ttl_minutes)
+            usable = self.any_age or not published.stale
+            self._results = published.results if usable else {}
+        found = self._results.get(symbol)
+        return found if isinstance(found, dict) else {}
+
+
+def _published(store: Store, settings: Settings, source: YahooSource | None) -> PublishedHeld:
+    return PublishedHeld(store, settings.results_ttl_minutes, any_age=source is None)
 
 
 def find_covered_calls(
@@ -62,6 +92,8 @@ def find_covered_calls(
     """
     report = CallsReport()
     reader = AnswerReader(store, settings.chain_cache_minutes * 60, source)
+    published = _published(store, settings, source)
+    rate = settings.criteria.risk_free_rate_pct
     window = (criteria.min_dte, criteria.max_dte)
     shorts = positions.short_expirations()
     for position in positions:
@@ -73,6 +105,12 @@ def find_covered_calls(
             )
             continue
         symbol = position.symbol
+        if not reader.keeps(symbol):
+            found = published_calls(published.result(symbol), position, criteria, rate)
+            if found is not None:
+                report.results[symbol] = found
+                report.published += 1
+                continue
         try:
             held = reader.held(symbol, window, shorts.get(symbol, ()))
         except Exception as error:  # the source's own failure is this symbol's, as in a scan
@@ -91,7 +129,7 @@ def find_covered_calls(
             held.underlying,
             position,
             criteria,
-            settings.criteria.risk_free_rate_pct,
+            rate,
             dividend,
             dividend_known=known,
         )
@@ -116,11 +154,12 @@ def calls_document(
         "source": settings.source,
         "source_namespace": namespace,
         "as_of": max(stamps).isoformat() if stamps else None,
-        "criteria": {
-            **criteria.to_json(),
-            "risk_free_rate_pct": settings.criteria.risk_free_rate_pct,
+        "criteria": calls_criteria_json(criteria, settings.criteria.risk_free_rate_pct),
+        "answers": {
+            "cached": report.cached_answers,
+            "requested": report.requested_answers,
+            "published": report.published,
         },
-        "answers": {"cached": report.cached_answers, "requested": report.requested_answers},
         "dividend_requests": report.dividend_requests,
         "cash": cash_json(settings.cash, positions),
         "results": {symbol: result.to_json() for symbol, result in report.results.items()},
@@ -141,26 +180,40 @@ def covered_calls_now(
 
 
 def short_quotes(
-    positions: Positions, reader: AnswerReader
+    positions: Positions, reader: AnswerReader, published: PublishedHeld | None = None
 ) -> tuple[dict[str, ShortQuote], list[str]]:
-    """Contract → quote of every open short whose expiration's answer `reader` has, and a
-    warning line per symbol whose answers failed (a symbol the cache lacks is no failure)."""
+    """Contract → quote of every open short whose expiration's answer `reader` has, else
+    that `published` quotes, and a warning line per symbol whose answers failed (a symbol
+    the cache lacks is no failure)."""
     quotes: dict[str, ShortQuote] = {}
     warnings: list[str] = []
     for symbol, days in positions.short_expirations().items():
+        contracts = [short.contract for short in positions.get(symbol).shorts]
+        kept: dict[str, ShortQuote] = {}
+        if published is not None and not reader.keeps(symbol):
+            kept = published_quotes(published.result(symbol))
+        if all(contract in kept for contract in contracts):
+            quotes.update((contract, kept[contract]) for contract in contracts)
+            continue
         try:
             held = reader.held(symbol, None, days)
         except NotKept:
-            continue
+            held = None
         except Exception as error:  # the source's failure, or a kept answer that does not read
             warnings.append(f"{symbol}: no quotes for its open shorts ({failure_reason(error)})")
-            continue
+            held = None
         for short in positions.get(symbol).shorts:
-            chain = held.chains.get(short.expiration)
-            quote = quote_in_chain(short.contract, chain, held.underlying) if chain else None
+            quote = _quoted(short.contract, short.expiration, held) or kept.get(short.contract)
             if quote is not None:
                 quotes[short.contract] = quote
     return quotes, warnings
+
+
+def _quoted(contract: str, expiration: date, held: HeldAnswers | None) -> ShortQuote | None:
+    chain = held.chains.get(expiration) if held is not None else None
+    if held is None or chain is None:
+        return None
+    return quote_in_chain(contract, chain, held.underlying)
 
 
 def latest_marks(
@@ -175,6 +228,6 @@ def latest_marks(
     if source is not None:
         source.activate()
     reader = AnswerReader(store, settings.chain_cache_minutes * 60, source)
-    quotes, warnings = short_quotes(positions, reader)
+    quotes, warnings = short_quotes(positions, reader, _published(store, settings, source))
     kept = reader.keep()
     return mark_shorts(positions, quotes), [*warnings, *([kept] if kept else [])]

@@ -35,9 +35,10 @@ def calls(
     """Covered calls for every symbol with 100 uncovered shares or more.
 
     Calls come from the options answers the last scan kept (no request when the
-    symbol was scanned in the last chain_cache_minutes); a symbol without them is
-    fetched from the source. Each held symbol's ex-dividend date is asked of Yahoo
-    at most once a day.
+    symbol was scanned in the last chain_cache_minutes), else from the published
+    watchlist results when their scan found them for the same shares and criteria;
+    a symbol without either is fetched from the source. Each held symbol's
+    ex-dividend date is asked of Yahoo at most once a day.
     """
     from wheelscan.config import effective_settings
     from wheelscan.holdings import calls_document, covered_calls_now
@@ -122,6 +123,8 @@ def _print(document: dict[str, Any], results: dict[str, CoveredCalls]) -> None:
         f"# covered calls ({document['source']}): {plural(answers['cached'], 'answer')} from"
         f" the cache, {answers['requested']} requested"
     )
+    if answers["published"]:
+        line += f", {plural(answers['published'], 'symbol')} from the published scan"
     if cash["cash"] is not None:
         line += f"; free cash {_money(cash['free_cash'])} of {_money(cash['cash'])}"
     typer.echo(line)

@@ -39,14 +39,27 @@ def reader_store(source: str | None, settings: Settings | None = None) -> Store:
     return Store.for_source((settings or effective_settings(source=source)).source)
 
 
-def reader_results(source: str | None) -> tuple[Store, PublishedResults]:
-    """`reader_store(source)` and its published results, fresh or stale by the configured
-    `results_ttl_minutes` (SPEC 5)."""
+def reader_results(source: str | None) -> tuple[Store, PublishedResults, dict[str, Any]]:
+    """`reader_store(source)`, its published results, fresh or stale by the configured
+    `results_ttl_minutes` (SPEC 5), and the `cash` object as the ledger stands now."""
     from wheelscan.config import effective_settings
 
     settings = effective_settings(source=source)
     store = reader_store(source, settings)
-    return store, store.read_results(settings.results_ttl_minutes)
+    return store, store.read_results(settings.results_ttl_minutes), cash_now(settings.cash)
+
+
+def cash_now(cash: float | None) -> dict[str, Any]:
+    """Config `cash` against the ledger as it is now (SPEC 9, core.cash.cash_json); a
+    positions.toml that does not read leaves the free cash, and so `fits`, unknown."""
+    from wheelscan.core.cash import cash_json
+    from wheelscan.positions import load_ledger
+
+    try:
+        positions = load_ledger().state
+    except InputError:
+        return cash_json(cash, None)
+    return cash_json(cash, positions)
 
 
 def status_document(state: StoreStatus) -> dict[str, Any]:
@@ -76,10 +89,17 @@ def chosen_results(published: PublishedResults, symbol: str | None) -> dict[str,
     return {symbol: published.results[symbol]} if symbol in published.results else {}
 
 
-def results_document(published: PublishedResults, symbol: str | None) -> dict[str, Any]:
-    """The published results (only `symbol`'s when given), with their age and staleness."""
+def results_document(
+    published: PublishedResults, symbol: str | None, cash: dict[str, Any]
+) -> dict[str, Any]:
+    """The published results (only `symbol`'s when given), with their age and staleness;
+    each put candidate's `fits` is judged again by `cash` (`cash_now`), which the
+    document carries, since the ledger may have changed since the scan."""
+    from wheelscan.core.cash import with_fits
+
     document = published.document()
-    document["results"] = chosen_results(published, symbol)
+    document["results"] = with_fits(chosen_results(published, symbol), cash["free_cash"])
+    document["cash"] = cash
     document.update(
         age_s=None if published.age_s is None else round(published.age_s, 1),
         stale=published.stale,
@@ -127,7 +147,8 @@ def _answer(command: str, ticker: str | None, source: str | None) -> None:
         if command == "status":
             document = status_document(reader_store(source).read_status())
         else:
-            document = results_document(reader_results(source)[1], symbol)
+            _, published, cash = reader_results(source)
+            document = results_document(published, symbol, cash)
     except InputError as error:
         fail(str(error))
     echo_json(document)

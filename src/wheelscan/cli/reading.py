@@ -87,8 +87,8 @@ def results(
 
     order, rows = table_order(sort, top, as_json)
     symbol = normalize_symbol(ticker) if ticker else None
-    store, published = reader_results(source)
-    document = results_document(published, symbol)
+    store, published, cash = reader_results(source)
+    document = results_document(published, symbol, cash)
     if as_json:
         echo_json(document)
         warn(published.warning)

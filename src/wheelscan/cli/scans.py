@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.messages import ExitCode, fail, message_line, plural
+from wheelscan.cli.messages import ExitCode, fail, message_line, plural, warn
 from wheelscan.cli.options import (
     CRITERIA_DEFAULTS_NOTE,
     CriteriaOptions,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from wheelscan.config import Settings
     from wheelscan.core.models import ScanEvent, ScanKind
+    from wheelscan.core.positions import Positions
     from wheelscan.scan.job import ScanOutcome
 
 TickersArgument = Annotated[
@@ -65,12 +66,14 @@ def run_or_wait(
     announce_wait: bool = False,
     gate: bool = False,
     fresh: bool = False,
+    positions: Positions | None = None,
 ) -> ScanOutcome:
     """Run the scan; if another holds the lock and `wait`, wait and return that scan's outcome.
 
     `announce_wait` says on stderr which scan is waited for (`scan`; `refresh`
     stays silent for cron). `gate` (refresh) skips a live scan while NYSE is
-    closed; `fresh` (--fresh) asks Yahoo for every answer. Ctrl-C cancels the scan
+    closed; `fresh` (--fresh) asks Yahoo for every answer; `positions` (the ledger's
+    state) adds the held symbols' needs and `fits` (scan.job.run_scan). Ctrl-C cancels the scan
     (lock released, results kept), then raises KeyboardInterrupt (`run`: one line,
     exit 130).
     """
@@ -89,6 +92,7 @@ def run_or_wait(
                 stop=stop,
                 gate=gate,
                 fresh=fresh,
+                positions=positions,
             )
             if not (outcome.locked and wait) or stop.is_set():
                 break
@@ -145,8 +149,11 @@ class ScanProgress:
         self.progress.__exit__(None, None, None)
 
     def on_event(self, event: ScanEvent) -> None:
-        from wheelscan.core.models import TickerFailed, TickerFinished
+        from wheelscan.core.models import ScanStarted, TickerFailed, TickerFinished
 
+        if isinstance(event, ScanStarted):  # a watchlist scan adds the held symbols
+            self.progress.update(self.task, total=event.total)
+            return
         if isinstance(event, TickerFinished):
             self.candidates += len(event.result.candidates)
         elif isinstance(event, TickerFailed):
@@ -155,6 +162,20 @@ class ScanProgress:
             return
         status = f"{plural(self.candidates, 'candidate')}, {plural(self.errors, 'error')}"
         self.progress.update(self.task, completed=event.done, status=f"{status}, {event.symbol}")
+
+
+def ledger_positions() -> Positions | None:
+    """The ledger's state for a scan (SPEC 1.3, 9); a positions.toml that does not read is
+    one warning line (and a log line), and the scan looks at the watchlist alone."""
+    from wheelscan.positions import load_ledger
+
+    try:
+        return load_ledger().state
+    except InputError as error:
+        line = f"{error}; scanning without the positions (no held symbols, no fits)"
+        logging.getLogger("wheelscan.scan").warning("%s", line)
+        warn(line)
+        return None
 
 
 def _symbols(tickers: list[str] | None, active: list[str], hint: str) -> list[str]:
@@ -195,6 +216,7 @@ def scan(
     settings = effective_settings(criteria, source=source, allow_closed=force)
     watchlist = load_watchlist()
     symbols = _symbols(tickers, watchlist.active_symbols(), "`wheelscan watchlist enable SYM`")
+    positions = ledger_positions()
     with ScanProgress(total=len(symbols)) as progress:
         outcome = run_or_wait(
             symbols,
@@ -206,6 +228,7 @@ def scan(
             on_event=progress.on_event,
             announce_wait=True,
             fresh=fresh,
+            positions=positions,
         )
     code = exit_code(outcome)
     if outcome.locked:
@@ -247,6 +270,7 @@ def refresh(
     watchlist = load_watchlist()
     symbols = _symbols(None, watchlist.active_symbols(), "`wheelscan watchlist enable SYM`")
     settings = effective_settings(source=source, allow_closed=force)
+    positions = ledger_positions()
     try:
         outcome = run_or_wait(
             symbols,
@@ -257,6 +281,7 @@ def refresh(
             wait=wait,
             gate=True,
             fresh=fresh,
+            positions=positions,
         )
     except Exception:
         log.exception("refresh broke")

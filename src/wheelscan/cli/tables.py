@@ -100,6 +100,10 @@ def _whole(key: str) -> Callable[[Row], str]:
     return lambda row: "" if row.get(key) is None else str(row[key])
 
 
+def _yes_no(key: str) -> Callable[[Row], str]:
+    return lambda row: {True: "yes", False: "no"}.get(row.get(key), "")
+
+
 CANDIDATE_COLUMNS = (
     Column("Ticker", 0, _whole("ticker"), "left"),
     Column("Price", 8, _money("price")),
@@ -119,11 +123,13 @@ CANDIDATE_COLUMNS = (
     Column("Spread", 11, _pct("spread_pct")),
     Column("Badge", 5, _whole("badge"), "left"),
     Column("Earn.", 5, lambda row: "yes" if row.get("spans_earnings") else "", "left"),
+    Column("Fits", 2, _yes_no("fits"), "left"),  # in free cash (config `cash`, SPEC 9)
 )
 OPTIONAL_COLUMNS = {
     # header -> the rows must hold something worth a column
     "Badge": lambda rows: any(row.get("badge") not in (None, "n/a") for row in rows),
     "Earn.": lambda rows: any(row.get("spans_earnings") for row in rows),
+    "Fits": lambda rows: any(row.get("fits") is not None for row in rows),
 }
 
 SORT_ALIASES = {
@@ -262,7 +268,15 @@ def _most_then_first_tried(item: tuple[str, int]) -> tuple[int, int]:
     return -count, tried
 
 
+def held_only(result: Mapping[str, Any]) -> bool:
+    """A ticker scanned for the ledger alone (its calls or shorts, SPEC 1.3): no put was
+    judged, so "no candidates" would say nothing."""
+    return not result.get("expirations") and ("covered_calls" in result or "short_quotes" in result)
+
+
 def no_candidate_line(symbol: str, result: Mapping[str, Any]) -> str:
+    if held_only(result):
+        return f"{symbol}: held, not on the watchlist (`wheelscan calls`, `positions list`)"
     reasons = ", ".join(f"{n:,} {REASON_TEXT.get(r, r)}" for r, n in top_reasons(result))
     return f"{symbol}: no candidates" + (f" ({reasons})" if reasons else "")
 

@@ -6,6 +6,7 @@ defaults at start-up; the evaluation itself is core/calls.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -129,6 +130,12 @@ class ExDividend:
 
     def to_json(self) -> dict[str, Any]:
         return {"date": self.date.isoformat(), "amount": self.amount}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExDividend:
+        """Raises KeyError, TypeError or ValueError for another shape."""
+        amount = data["amount"]
+        return cls(date.fromisoformat(data["date"]), None if amount is None else float(amount))
 
 
 def dividend_before_expiry(dividend: ExDividend | None, as_of: datetime, expiration: date) -> bool:

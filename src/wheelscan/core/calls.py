@@ -16,7 +16,7 @@ value (mid − max(S − K, 0)) below the dividend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -79,6 +79,10 @@ class CallCandidate:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallCandidate:
+        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,26 @@ class CoveredCalls:
             "top_rejections": top_rejections(self.evaluation.rejected),
             "candidates": [c.to_json() for c in sort_calls(self.evaluation.candidates)],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], position: Position) -> CoveredCalls:
+        """`to_json`'s document read back for `position` (the one it was found for).
+        Raises KeyError, TypeError or ValueError for another shape."""
+        dividend = data["ex_dividend"]
+        earnings = data["next_earnings"]
+        return cls(
+            position=position,
+            min_strike_policy=data["min_strike_policy"],
+            underlying_price=float(data["underlying_price"]),
+            as_of=datetime.fromisoformat(data["as_of"]),
+            next_earnings=None if earnings is None else NextEarnings.from_json(earnings),
+            ex_dividend=None if dividend is None else ExDividend.from_json(dividend),
+            ex_dividend_known=bool(data["ex_dividend_known"]),
+            evaluation=CallEvaluation(
+                [CallCandidate.from_json(c) for c in data["candidates"]],
+                {str(reason): int(count) for reason, count in data["rejected"].items()},
+            ),
+        )
 
 
 def covered_calls(

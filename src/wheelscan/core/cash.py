@@ -25,11 +25,14 @@ def fits(collateral: float, free: float | None) -> bool | None:
     return None if free is None else round(collateral, 2) <= free
 
 
-def cash_json(cash: float | None, positions: Positions) -> dict[str, Any]:
-    """The `cash` object of the calls, positions and results documents."""
+def cash_json(cash: float | None, positions: Positions | None) -> dict[str, Any]:
+    """The `cash` object of the calls, positions and results documents; without
+    `positions` (a ledger that does not read) the collateral and free cash are unknown."""
+    if positions is None:
+        return {"cash": cash, "put_collateral": None, "free_cash": None}
     return {
         "cash": cash,
-        "put_collateral": round(positions.put_collateral, 2),
+        "put_collateral": round(float(positions.put_collateral), 2),
         "free_cash": free_cash(cash, positions),
     }
 

@@ -27,6 +27,11 @@ class NextEarnings:
     def to_json(self) -> dict[str, Any]:
         return {"date": self.date.isoformat(), "estimated": self.estimated}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NextEarnings:
+        """Raises KeyError, TypeError or ValueError for another shape."""
+        return cls(date.fromisoformat(data["date"]), bool(data["estimated"]))
+
 
 def _epoch(value: object) -> float | None:
     """A finite number of seconds, or None (missing, text, a bool, NaN)."""

@@ -247,6 +247,7 @@ class Candidate:
     spans_earnings: bool = False
     badge: str = "n/a"
     pe_at_strike: float | None = None  # strike / trailing EPS (equities with EPS > 0)
+    fits: bool | None = None  # collateral within free cash (core.cash); None: unknown
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,6 +300,7 @@ class TickerResult:
     expirations: list[ExpirationSummary] = field(default_factory=list)
     requests: int = 0
     expiration_errors: dict[str, str] = field(default_factory=dict)
+    held: dict[str, Any] = field(default_factory=dict)  # core.held_results.held_json
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -313,6 +315,7 @@ class TickerResult:
             "rejected": dict(self.rejected),
             "top_rejections": top_rejections(self.rejected),
             "candidates": [c.to_json() for c in self.candidates],
+            **self.held,
         }
 
 

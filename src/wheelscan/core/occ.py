@@ -8,6 +8,9 @@ reads as root QQQ1: a deliverable other than 100 shares of QQQ (`nonstandard`).
 Index roots: SPX, NDX and RUT themselves are AM-settled (09:30 on the expiration
 date); their weekly and PM-settled series (SPXW, NDXP, RUTW) settle at 16:00 and
 are standard contracts of the same index.
+
+numpy is imported only by the two masks a chain's pricing uses, so the ledger, which
+parses contracts here, loads without it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 _TAIL = re.compile(r"(\d{2})(\d{2})(\d{2})([CP])(\d{8})")
 _TAIL_LENGTH = 15
@@ -83,6 +87,8 @@ def standard_root_mask(
     tail (a chain's dates and strikes come from their own fields): a scan holds
     hundreds of thousands of symbols, and a slice and a set lookup are all it takes.
     """
+    import numpy as np
+
     allowed = standard_roots(underlying_symbol, quote_type)
     return np.fromiter((s[:-_TAIL_LENGTH] in allowed for s in contracts), dtype=bool)
 
@@ -91,6 +97,8 @@ def am_settled_mask(
     contracts: Iterable[str], underlying_symbol: str, quote_type: str | None
 ) -> NDArray[np.bool_]:
     """Per contract symbol: True when it settles at 09:30 (an index's own root)."""
+    import numpy as np
+
     if quote_type != INDEX:
         return np.fromiter((False for _ in contracts), dtype=bool)
     own = underlying_root(underlying_symbol)

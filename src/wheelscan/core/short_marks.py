@@ -40,6 +40,30 @@ class ShortQuote:
             return None
         return (self.bid + self.ask) / 2
 
+    def to_json(self) -> dict[str, Any]:
+        """The quote as a scan publishes it (`short_quotes`); the earnings date is the
+        ticker's own `next_earnings`."""
+        return {
+            "bid": self.bid,
+            "ask": self.ask,
+            "mid": self.mid,
+            "spot": self.spot,
+            "as_of": self.as_of.isoformat(),
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], next_earnings: NextEarnings | None = None
+    ) -> ShortQuote:
+        """A published quote. Raises KeyError, TypeError or ValueError for another shape."""
+        return cls(
+            _optional(data["bid"]),
+            _optional(data["ask"]),
+            _optional(data["spot"]),
+            datetime.fromisoformat(data["as_of"]),
+            next_earnings,
+        )
+
 
 @dataclass(frozen=True)
 class ShortMark:
@@ -91,6 +115,14 @@ def mark_shorts(positions: Positions, quotes: Mapping[str, ShortQuote]) -> dict[
         for s in positions.shorts
         if s.contract in quotes
     }
+
+
+def _optional(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"a price is a number or null, got {value!r}")
+    return _price(value)
 
 
 def _price(value: float) -> float | None:

@@ -18,11 +18,14 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from wheelscan.core.call_criteria import ExDividend
+from wheelscan.core.cash import fits, free_cash
 from wheelscan.core.chains import OptionChain
-from wheelscan.core.criteria import evaluate_chains, sort_candidates
+from wheelscan.core.criteria import Evaluation, TickerChains, evaluate_tickers, sort_candidates
+from wheelscan.core.held_results import HeldChains, held_fields
 from wheelscan.core.models import (
     ScanEvent,
     ScanReport,
@@ -33,17 +36,18 @@ from wheelscan.core.models import (
     TickerResult,
     TickerStarted,
 )
-from wheelscan.core.pricing import days_to_expiry
+from wheelscan.core.scan_needs import ScanNeeds, TickerNeeds
 from wheelscan.core.valuation import (
     IntrinsicValue,
-    TrailingCashFlow,
     ValuationPlan,
     pe_at,
     trailing_eps,
     valuation_record,
 )
 from wheelscan.redact import redact
+from wheelscan.scan.batching import ReadyBatches
 from wheelscan.scan.stop import StopEvent
+from wheelscan.yahoo.dividends import DividendUnavailable, fetch_ex_dividend
 from wheelscan.yahoo.fundamentals import fetch_symbol_cash_flow
 from wheelscan.yahoo.pacing import BACKOFF_MAX_S, BURST, PAUSE_BASE_S, Pacer, equal_jitter
 from wheelscan.yahoo.source import (
@@ -56,6 +60,7 @@ from wheelscan.yahoo.source import (
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
+    from wheelscan.scan.caches import AnswerCache, CashFlowCache, DividendCache
 
 T = TypeVar("T")
 
@@ -89,28 +94,6 @@ class RetryPolicy:
         )
 
 
-class AnswerCache(Protocol):
-    """Options answers kept from earlier scans (SPEC 1.4), given to the engine by its caller."""
-
-    def get(self, symbol: str, epoch: int | None) -> Answer | None:
-        """A young enough answer for `symbol` (no-date when `epoch` is None), else None.
-        Blocking: the engine calls it in a worker thread."""
-
-    def put(self, symbol: str, epoch: int | None, answer: Answer) -> None:
-        """Keep a fresh answer. Called on the engine's loop: it must not block."""
-
-
-class CashFlowCache(Protocol):
-    """Trailing cash flows kept from earlier requests (SPEC 4, the FCF method)."""
-
-    def get(self, symbol: str) -> TrailingCashFlow | None:
-        """The kept cash flow (`empty` when Yahoo had none), else None. Blocking: the
-        engine calls it in a worker thread."""
-
-    def put(self, symbol: str, cash_flow: TrailingCashFlow) -> None:
-        """Keep a fetched cash flow. Called on the engine's loop: it must not block."""
-
-
 def failure_reason(error: BaseException) -> str:
     """A one-line reason for a ticker's failure, with Yahoo's crumb and cookie masked."""
     if is_rate_limit(error):
@@ -131,6 +114,10 @@ class ScanEngine:
     thread, cancels the scan, which then reports what finished as CANCELLED.
     `answers` answers options requests from the store when it can; `pacer` replaces
     the one built from the settings and `retry` (tests pass one on a fake clock).
+    `needs` says which expirations each ticker needs (SPEC 1.3; default: `symbols`'
+    puts) and which are held: those get their covered calls and open shorts' quotes,
+    the calls with the ex-dividend date (`dividends` keeps those a day). With the
+    ledger in `needs`, each put says whether it `fits` free cash (config `cash`).
     """
 
     def __init__(
@@ -147,6 +134,8 @@ class ScanEngine:
         retry: RetryPolicy | None = None,
         answers: AnswerCache | None = None,
         pacer: Pacer | None = None,
+        needs: ScanNeeds | None = None,
+        dividends: DividendCache | None = None,
     ) -> None:
         self.source = source
         self.criteria = settings.criteria
@@ -154,6 +143,13 @@ class ScanEngine:
         rate = settings.rate_limit_per_s
         self.rate_limit_per_s = source.default_rate_limit_per_s if rate is None else rate
         self.symbols = list(symbols)
+        puts, self.calls = settings.criteria, settings.calls
+        self.needs = needs or ScanNeeds(
+            self.symbols, (puts.min_dte, puts.max_dte), (self.calls.min_dte, self.calls.max_dte)
+        )
+        self.dividends = dividends
+        positions = self.needs.positions
+        self.free_cash = None if positions is None else free_cash(settings.cash, positions)
         self.valuation = ValuationPlan(
             settings.dcf, dict(intrinsic_values or {}), dict(value_overrides or {})
         )
@@ -183,6 +179,9 @@ class ScanEngine:
         self.pool = ThreadPoolExecutor(self.concurrency + 2, thread_name_prefix="wheelscan")
         self.slots = asyncio.Semaphore(self.concurrency)
         self.source.use_pacer(self.pacer)
+        self.judging: ReadyBatches[_Fetched, TickerResult] = ReadyBatches(
+            self._evaluate, self._in_thread
+        )
         state = ScanState.SUCCEEDED
         message = ""
         self.emit(ScanStarted(total=len(self.symbols), symbols=tuple(self.symbols)))
@@ -201,6 +200,7 @@ class ScanEngine:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self.judging.close()
             self.pool.shutdown(wait=False, cancel_futures=True)
         if state is ScanState.SUCCEEDED and self.symbols and not self.results:
             state, message = ScanState.FAILED, "no ticker could be fetched"
@@ -287,19 +287,13 @@ class ScanEngine:
         self, symbol: str, nearest: NearestChain, quote: dict[str, Any]
     ) -> TickerResult:
         as_of = nearest.underlying.as_of
-        _first, *later = nearest.expirations
-        wanted = [
-            day
-            for day in later
-            if self.criteria.min_dte
-            <= days_to_expiry(as_of, datetime.strptime(day, "%Y-%m-%d").date())
-            <= self.criteria.max_dte
-        ]
+        needs = self.needs.ticker(symbol)
+        wanted = needs.wanted(nearest.expirations, as_of)
         fetched = await asyncio.gather(
             *(self._expiration(symbol, day, nearest.expirations[day]) for day in wanted),
             return_exceptions=True,
         )
-        chains: list[OptionChain] = [nearest.chain]
+        chains: dict[date, OptionChain] = {nearest.chain.expiration: nearest.chain}
         failures: dict[str, str] = {}
         for day, outcome in zip(wanted, fetched, strict=True):
             if isinstance(outcome, BaseException):
@@ -307,11 +301,39 @@ class ScanEngine:
                     raise outcome
                 failures[day] = failure_reason(outcome)
             else:
-                chains.append(outcome)
+                chains[outcome.expiration] = outcome
         value = await self._value(symbol, quote)
-        return await self._in_thread(
-            self._evaluate, symbol, nearest, chains, failures, value, quote
+        held = await self._held(symbol, needs, chains)
+        puts = needs.put_chains(chains, nearest.chain, as_of)
+        return await self.judging.submit(
+            _Fetched(symbol, nearest, puts, failures, value, quote, held)
         )
+
+    async def _held(
+        self, symbol: str, needs: TickerNeeds, chains: dict[date, OptionChain]
+    ) -> HeldChains | None:
+        """What a symbol the ledger names needs judged beside its puts (None: not held)."""
+        if needs.position is None:
+            return None
+        if needs.call_window is None:
+            return HeldChains(needs, chains)
+        dividend, known = await self._ex_dividend(symbol)
+        return HeldChains(needs, chains, dividend, known)
+
+    async def _ex_dividend(self, symbol: str) -> tuple[ExDividend | None, bool]:
+        """(the next ex-dividend, whether it is known): today's kept answer, else one
+        request; a failed lookup leaves it unknown (the calls' risk is then None)."""
+        if self.dividends is not None:
+            found, dividend = await self._in_thread(self.dividends.get, symbol)
+            if found:
+                return dividend, True
+        try:
+            dividend = await self._request(symbol, fetch_ex_dividend, self.source.session, symbol)
+        except DividendUnavailable:
+            return None, False
+        if self.dividends is not None:
+            self.dividends.put(symbol, dividend)
+        return dividend, True
 
     async def _value(self, symbol: str, quote: dict[str, Any]) -> IntrinsicValue:
         """The ticker's intrinsic value; a cash flow that cannot be had is n/a, not a failure."""
@@ -337,32 +359,55 @@ class ScanEngine:
         answer = await self._answer(symbol, day, epoch)
         return await self._in_thread(self.source.expiration_chain, answer, day)
 
-    def _evaluate(
-        self,
-        symbol: str,
-        nearest: NearestChain,
-        chains: list[OptionChain],
-        failures: dict[str, str],
-        value: IntrinsicValue,
-        quote: dict[str, Any],
-    ) -> TickerResult:
-        underlying = nearest.underlying
-        evaluation = evaluate_chains(chains, underlying, self.criteria, value.value)
-        eps = trailing_eps(quote)
-        candidates = evaluation.candidates
-        if eps is not None:
-            candidates = [replace(c, pe_at_strike=pe_at(c.strike, eps)) for c in candidates]
-        return TickerResult(
-            symbol=symbol,
-            underlying_price=underlying.price,
-            as_of=underlying.as_of,
-            rejected=evaluation.rejected,
-            candidates=sort_candidates(candidates),
-            intrinsic_value=value.value,
-            intrinsic_value_source=value.source,
-            valuation=valuation_record(value, quote),
-            market_state=underlying.market_state,
-            next_earnings=underlying.next_earnings,
-            expirations=evaluation.expirations,
-            expiration_errors=failures,
-        )
+    def _evaluate(self, batch: list[_Fetched]) -> list[TickerResult]:
+        """Every ticker whose answers are in, judged in one call (scan/batching.py)."""
+        tickers = [TickerChains(f.chains, f.nearest.underlying, f.value.value) for f in batch]
+        evaluations = evaluate_tickers(tickers, self.criteria)
+        rate = self.criteria.risk_free_rate_pct
+        return [
+            _result(
+                f, e, held_fields(f.held, f.nearest.underlying, self.calls, rate), self.free_cash
+            )
+            for f, e in zip(batch, evaluations, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """One ticker's answers, read, and its intrinsic value: what the criteria judge."""
+
+    symbol: str
+    nearest: NearestChain
+    chains: list[OptionChain]
+    failures: dict[str, str]
+    value: IntrinsicValue
+    quote: dict[str, Any]
+    held: HeldChains | None = None
+
+
+def _result(
+    fetched: _Fetched, evaluation: Evaluation, held: dict[str, Any], free: float | None
+) -> TickerResult:
+    symbol, failures, value, quote = fetched.symbol, fetched.failures, fetched.value, fetched.quote
+    underlying = fetched.nearest.underlying
+    eps = trailing_eps(quote)
+    candidates = evaluation.candidates
+    if eps is not None:
+        candidates = [replace(c, pe_at_strike=pe_at(c.strike, eps)) for c in candidates]
+    if free is not None:
+        candidates = [replace(c, fits=fits(c.collateral, free)) for c in candidates]
+    return TickerResult(
+        symbol=symbol,
+        underlying_price=underlying.price,
+        as_of=underlying.as_of,
+        rejected=evaluation.rejected,
+        candidates=sort_candidates(candidates),
+        intrinsic_value=value.value,
+        intrinsic_value_source=value.source,
+        valuation=valuation_record(value, quote),
+        market_state=underlying.market_state,
+        next_earnings=underlying.next_earnings,
+        expirations=evaluation.expirations,
+        expiration_errors=failures,
+        held=held,
+    )

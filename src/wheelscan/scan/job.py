@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from wheelscan.config import Settings
+    from wheelscan.core.positions import Positions
 
 __all__ = ["ScanOutcome", "lock_timing", "run_scan", "wait_for_running_scan"]
 
@@ -69,6 +70,7 @@ def run_scan(
     clock: Clock | None = None,
     gate: bool = False,
     fresh: bool = False,
+    positions: Positions | None = None,
 ) -> ScanOutcome:
     """Run one scan of `symbols` through the whole lifecycle; blocking.
 
@@ -79,7 +81,10 @@ def run_scan(
     cancels: CANCELLED, lock released, nothing published. `store` defaults to
     the namespace of `settings.source`; `source` replaces the source it names,
     `clock` the wall clock of the market. `gate` (refresh) skips a live scan
-    while NYSE is closed; `fresh` asks Yahoo for every answer.
+    while NYSE is closed; `fresh` asks Yahoo for every answer. `positions`, the
+    ledger's state, adds what SPEC 1.3 asks for held symbols (a WATCHLIST scan also
+    scans the held symbols `symbols` lacks) and decides whether each put fits free cash
+    (`fits` is null without it).
     Raises InputError for an unknown source; every other failure is FAILED.
     """
     store = store or Store.for_source(settings.source)
@@ -109,6 +114,7 @@ def run_scan(
             market=market,
             fresh=fresh,
             value_overrides=value_overrides,
+            positions=positions,
         )
         return scan.run(list(symbols), source, intrinsic_values or {}, on_event)
     finally:

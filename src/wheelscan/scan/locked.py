@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.models import ScanEvent, ScanKind, ScanReport, ScanState
+from wheelscan.core.scan_needs import ScanNeeds
 from wheelscan.core.scan_record import (
     candidate_count,
     history_entry,
@@ -26,6 +27,7 @@ from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.market import MarketState, format_time
 from wheelscan.scan.answers import StoredAnswers
 from wheelscan.scan.cash_flows import StoredCashFlows
+from wheelscan.scan.dividends import StoredDividends
 from wheelscan.scan.engine import ScanEngine
 from wheelscan.scan.keeper import LockKeeper
 from wheelscan.scan.notes import ADHOC_NOTE, scan_notes
@@ -36,6 +38,7 @@ from wheelscan.yahoo.source import YahooSource
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
+    from wheelscan.core.positions import Positions
 
 log = logging.getLogger("wheelscan.scan")
 
@@ -55,6 +58,7 @@ class LockedScan:
         market: MarketState | None = None,
         fresh: bool = False,
         value_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        positions: Positions | None = None,
     ) -> None:
         self.store = store
         self.handle = handle
@@ -66,6 +70,7 @@ class LockedScan:
         self.market = market
         self.fresh = fresh
         self.value_overrides = value_overrides
+        self.positions = positions
 
     def run(
         self,
@@ -75,6 +80,8 @@ class LockedScan:
         on_event: Callable[[ScanEvent], None] | None,
     ) -> ScanOutcome:
         scan_id, settings = self.handle.scan_id, self.settings
+        needs = self._needs(symbols)
+        symbols = needs.symbols
         log.info("scan %s (%s, %s): %d tickers", scan_id, self.kind, settings.source, len(symbols))
         keep_s = settings.chain_cache_minutes * 60
         keeper = LockKeeper(
@@ -85,11 +92,12 @@ class LockedScan:
             stop=self.stop,
             answers_keep_s=keep_s,
         )
-        answers, cash_flows = None, None
+        answers, cash_flows, dividends = None, None, None
         if parse_source(settings.source).kind is not SourceKind.SNAPSHOT:
             # A snapshot is read from local files, which a new recording may replace.
             answers = StoredAnswers(self.store, keep_s, fresh=self.fresh, keep=keeper.keep_answer)
             cash_flows = StoredCashFlows(self.store, fresh=self.fresh)
+            dividends = StoredDividends(self.store, fresh=self.fresh)
 
         def relay(event: ScanEvent) -> None:
             keeper.post(event)
@@ -106,6 +114,8 @@ class LockedScan:
             on_event=relay,
             stop=self.stop,
             answers=answers,
+            needs=needs,
+            dividends=dividends,
         )
         interrupted: BaseException | None = None
         report: ScanReport | None = None
@@ -122,6 +132,8 @@ class LockedScan:
             progress = keeper.finish()
             if cash_flows is not None:
                 cash_flows.save()  # after the keeper: one writer at a time
+            if dividends is not None:
+                dividends.save()
         state, message = _verdict(report, broke, keeper.lost_lock, interrupted is not None)
         results = report_results(report) if report else dict(progress.results)
         notes = scan_notes(self.kind, self.market, report.results if report else {})
@@ -136,6 +148,19 @@ class LockedScan:
         document = scan_document(scan, results)
         return ScanOutcome(
             self.kind, state, message, scan_id, document, published, notes=tuple(notes)
+        )
+
+    def _needs(self, symbols: list[str]) -> ScanNeeds:
+        """What to ask for (SPEC 1.3): `symbols`' puts and, from the ledger, the calls of
+        uncovered shares and the open shorts' quotes; a watchlist scan adds the held
+        symbols the watchlist lacks."""
+        puts, calls = self.settings.criteria, self.settings.calls
+        return ScanNeeds(
+            symbols,
+            (puts.min_dte, puts.max_dte),
+            (calls.min_dte, calls.max_dte),
+            self.positions,
+            add_held=self.kind is ScanKind.WATCHLIST,
         )
 
     def _first_progress(self, total: int) -> Progress:

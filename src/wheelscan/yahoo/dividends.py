@@ -103,6 +103,18 @@ def _from_json(value: Any) -> ExDividend | None:
     return ExDividend(day, amount)
 
 
+def kept_ex_dividend(store: Store, symbol: str, today: date) -> tuple[bool, ExDividend | None]:
+    """(whether the store keeps `symbol`'s answer of `today`, that answer); never raises."""
+    kept = read_daily(store, KIND, symbol, today)
+    return (False, None) if kept is None else (True, _from_json(kept.value))
+
+
+def keep_ex_dividend(store: Store, symbol: str, today: date, dividend: ExDividend | None) -> None:
+    """Keep `symbol`'s answer (None: no dividend listed) for the rest of `today`.
+    Raises StoreError."""
+    write_daily(store, KIND, symbol, today, _to_json(dividend))
+
+
 def next_ex_dividend(
     session: object, store: Store | None, symbol: str, today: date
 ) -> tuple[ExDividend | None, bool]:
@@ -113,11 +125,11 @@ def next_ex_dividend(
     DividendUnavailable when the request fails: nothing is kept, the next call asks again.
     """
     if store is not None:
-        kept = read_daily(store, KIND, symbol, today)
-        if kept is not None:
-            return _from_json(kept.value), False
+        found, dividend = kept_ex_dividend(store, symbol, today)
+        if found:
+            return dividend, False
     dividend = fetch_ex_dividend(session, symbol)
     if store is not None:
         with contextlib.suppress(StoreError):  # unkept, it is asked again next time
-            write_daily(store, KIND, symbol, today, _to_json(dividend))
+            keep_ex_dividend(store, symbol, today, dividend)
     return dividend, True
