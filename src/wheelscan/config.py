@@ -5,7 +5,7 @@ Precedence: command line over config file over defaults. The file is optional
 tomllib; writing uses tomlkit so the user's comments and order survive, and goes
 through an atomic replace; tomlkit is imported only by the commands that write.
 Each key is defined once: the criteria's in `Criteria`, the DCF model's in `DcfParams`
-(named by `DCF_KEYS`), the others' in `Settings`.
+(named by `DCF_KEYS`), the plan's in `PlanRules`, the others' in `Settings`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX, CallCriteria
 from wheelscan.core.errors import InputError
 from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Criterion, Range
+from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
 from wheelscan.core.valuation import DCF_KEYS, DcfParams
 from wheelscan.files import atomic_write_text
@@ -141,6 +142,11 @@ def _call_keys() -> list[Key]:
     return [replace(_criterion_key(c), name=CONFIG_PREFIX + c.name) for c in CALL_CRITERIA.values()]
 
 
+def _plan_from(data: Mapping[str, Any]) -> PlanRules:
+    """The plan rules a config file's keys set (SPEC 10); raises CriteriaError."""
+    return PlanRules(**{key: data[key] for key in PLAN_RULES if key in data})
+
+
 def config_path() -> Path:
     return config_dir() / CONFIG_FILE
 
@@ -232,6 +238,7 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     try:
         _criteria_from(data)
         _calls_from(data)
+        _plan_from(data)
     except CriteriaError as error:
         raise ConfigError(f"{_where(path, text, *error.keys)}: {error}") from None
     return data
@@ -268,6 +275,7 @@ class Settings:
     )
     heartbeat_s: float = 15.0
     calls: CallCriteria = field(default_factory=CallCriteria)
+    plan: PlanRules = field(default_factory=PlanRules)
     cash: float | None = _setting(
         None,
         "number",
@@ -290,6 +298,8 @@ class Settings:
             return getattr(self.calls, CALL_FIELDS[key])
         if key in DCF_FIELDS:
             return getattr(self.dcf, DCF_FIELDS[key])
+        if key in PLAN_RULES:
+            return getattr(self.plan, key)
         return getattr(self, key)
 
     def rows(self) -> list[tuple[str, Any, str]]:
@@ -329,6 +339,7 @@ KEYS: dict[str, Key] = {
         *(_criterion_key(criterion) for criterion in CRITERIA.values()),
         *_call_keys(),
         *_dcf_keys(),
+        *(_criterion_key(rule) for rule in PLAN_RULES.values()),
         *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
     ]
 }
@@ -350,9 +361,10 @@ def load_settings(path: Path | None = None) -> Settings:
         origins[key] = CONFIG_FILE_ORIGIN
     if "weeks" in stored:
         origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {stored['weeks']})"
-    own = {*CRITERIA, *DCF_FIELDS, *CALL_FIELDS, "weeks"}
+    own = {*CRITERIA, *DCF_FIELDS, *CALL_FIELDS, *PLAN_RULES, "weeks"}
     settings = {key: values[key] for key in values if key not in own}
     settings["calls"] = _calls_from(values)
+    settings["plan"] = _plan_from(values)
     dcf = DcfParams(**{DCF_FIELDS[key]: values[key] for key in values if key in DCF_FIELDS})
     return Settings(
         criteria=_criteria_from(values), dcf=dcf, origins=origins, path=path, **settings
@@ -436,6 +448,7 @@ def _write_document(document: Any, path: Path) -> None:
         checked = _checked_keys(text, path)
         _criteria_from(checked)
         _calls_from(checked)
+        _plan_from(checked)
     except CriteriaError as error:
         raise ConfigError(f"{path.name} not changed: {error}") from None
     private_dir(path.parent)
