@@ -21,22 +21,28 @@ import pytest
 
 from wheelscan.core.models import Criteria, ScanState
 from wheelscan.core.scan_record import SCHEMA_VERSION
-from wheelscan.store import Store
+from wheelscan.store import ProgressHeader, Store
 from wheelscan.tui.export import export_csv, export_json, write_export
+from wheelscan.tui.filtering import ResultsFilter
 from wheelscan.tui.formatting import (
     age,
-    candidate_header,
-    candidate_label,
     criteria_summary,
     duration,
     empty_hint,
     holder_subject,
     outcome_notice,
+    scan_clock,
     scan_counters,
+)
+from wheelscan.tui.labels import (
+    candidate_header,
+    candidate_label,
+    figures_table,
+    leaf_columns,
     ticker_label,
     wall_time,
 )
-from wheelscan.tui.model import ResultsBook, ResultsFilter, TickerRow, parse_times
+from wheelscan.tui.model import FinishedTicker, ResultsBook, TickerRow, parse_times
 from wheelscan.tui.scan_state import ScanRun
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -84,51 +90,18 @@ def row(symbol: str, *candidates: dict[str, Any], **fields: Any) -> TickerRow:
 # -- model ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "ticker_part", "minimum", "described"),
-    [
-        ("40", "", 40.0, "annualized ≥ 40%"),
-        (">=40", "", 40.0, "annualized ≥ 40%"),
-        (" ≥ 37.5 % ", "", 37.5, "annualized ≥ 37.5%"),
-        ("aap", "AAP", None, "ticker contains 'AAP'"),
-        ("", "", None, "none"),
-    ],
-)
-def test_the_filter_reads_a_ticker_or_a_minimum_return(
-    text: str, ticker_part: str, minimum: float | None, described: str
-) -> None:
-    rules = ResultsFilter.parse(text)
-    assert (rules.ticker_part, rules.min_return_pct, rules.describe()) == (
-        ticker_part,
-        minimum,
-        described,
-    )
-    assert rules.active is (described != "none")
-
-
-def test_a_minimum_return_keeps_the_contracts_that_reach_it() -> None:
-    mixed = row("KO", contract("A", 29.9), contract("B", 30.0), contract("C", 55.0))
-    shown = ResultsFilter.parse("30").apply(mixed)
-    assert shown is not None and [c["contract"] for c in shown.candidates] == ["B", "C"]
-    assert ResultsFilter.parse("60").apply(mixed) is None
-    assert ResultsFilter.parse("k").apply(mixed) is mixed
-    assert ResultsFilter.parse("x").apply(mixed) is None
-
-
-def test_the_book_overlays_a_scan_and_keeps_what_it_has_not_reached() -> None:
+def test_the_book_lays_a_scans_tickers_over_what_it_has_not_reached() -> None:
     book = ResultsBook()
     book.load({"AAPL": {"candidates": []}, "KO": {"candidates": []}}, {})
-    newer = {"candidates": [contract("KO1", 40.0)]}
-    at = {"KO": NOW}
-    assert book.overlay({"KO": newer}, at, {"MSFT": "HTTP 404"}) == ["KO", "MSFT"]
-    assert book.overlay({"KO": newer}, at, {"MSFT": "HTTP 404"}) == []
+    newer = {"as_of": NOW.isoformat(), "candidates": [contract("KO1", 40.0)]}
+    finished = [FinishedTicker("KO", newer, None), FinishedTicker("MSFT", None, "HTTP 404")]
+    assert book.finish(finished) == ["KO", "MSFT"]
+    assert book.finish(finished) == []
     assert book.rows["AAPL"].result == {"candidates": []}
     assert book.rows["KO"] == TickerRow("KO", newer, NOW, None)
     assert book.rows["MSFT"] == TickerRow("MSFT", None, None, "HTTP 404")
-    failed = book.failed("KO", "timed out")
-    assert (failed.result, failed.error) == (newer, "timed out")
-    assert book.shown("KO", ResultsFilter.parse("50")) is None
-    assert [r.symbol for r in book.visible(ResultsFilter.parse("40"))] == ["KO"]
+    assert book.finish([FinishedTicker("KO", None, "timed out")]) == ["KO"]
+    assert (book.rows["KO"].result, book.rows["KO"].error) == (newer, "timed out")
     assert book.latest_scan == NOW
 
 
@@ -166,15 +139,25 @@ def test_wall_times_carry_the_date_only_on_another_day() -> None:
     assert wall_time(NOW - timedelta(days=1), NOW) == "Nov 30 15:30"
 
 
-def test_a_leaf_lines_up_under_the_column_header() -> None:
-    header = candidate_header().plain
-    leaf = candidate_label(contract("X", 41.26)).plain
-    titles = ["expiry", "DTE", "strike", "bid", "delta", "ann.%", "OTM%", "OI", "badge"]
-    assert header.split() == titles
-    cells = ["2026-12-11", "10", "1,250.00", "0.50", "-0.123", "41.3", "6.0", "12,345", "good"]
-    assert leaf.split() == cells
-    for title, cell in zip(header.split()[1:-1], cells[1:-1], strict=True):
-        assert header.index(title) + len(title) == leaf.index(cell) + len(cell), title
+def test_a_leaf_lines_up_under_the_column_header_at_any_width() -> None:
+    for width in (80, 120, 200):
+        columns = leaf_columns(width)
+        header = candidate_header(columns).plain
+        leaf = candidate_label(row("X"), contract("X", 41.26), columns).plain
+        assert len(leaf) == len(header) <= width - 4
+        for column in columns:
+            title_end = header.index(column.title) + len(column.title)
+            cell = column.cell(row("X"), contract("X", 41.26))
+            if column.right_aligned:
+                assert leaf[:title_end].endswith(cell), column.key
+            else:
+                assert leaf[header.index(column.title) :].startswith(cell), column.key
+    narrow = [c.title for c in leaf_columns(80)]
+    assert narrow == ["expiry", "DTE", "strike", "bid", "delta", "IV%", "P(OTM)", "ann.%",
+                      "OTM%", "OI", "badge"]  # fmt: skip
+    wide = candidate_label(row("X"), contract("X", 41.26), leaf_columns(200)).plain.split()
+    assert wide[:4] == ["2026-12-11", "10", "1,250.00", "0.50"]
+    assert {"-0.123", "40.0", "84.0", "41.3", "6.0", "12,345", "good"} <= set(wide)
 
 
 def test_a_ticker_label() -> None:
@@ -201,20 +184,40 @@ def test_a_ticker_label() -> None:
         "options",
         "listed",
     ]
-
-
-def test_scan_counters_say_how_far_and_how_long() -> None:
-    run = ScanRun().watch("x", "s", NOW - timedelta(seconds=30))
-    run = run.progressed(done=3, total=12, candidates=7, errors=1, scan_id="s")
-    assert scan_counters(run, NOW).plain == (
-        "3/12 tickers  7 candidates  1 errors  elapsed 0:30  ETA 1:30"
+    rejections = [{"reason": "itm", "count": 92}, {"reason": "return", "count": 40}]
+    none = TickerRow(
+        "T", {"underlying_price": 25.0, "candidates": [], "top_rejections": rejections}
     )
-    done = run.progressed(done=12, total=12, candidates=9, errors=1, scan_id="s")
-    assert scan_counters(done, NOW).plain.endswith("elapsed 0:30  finishing…")
+    assert "0 puts  itm 92 · return 40" in ticker_label(none, scanning=False, now=NOW).plain
+    cut = ticker_label(row("KO", error="x" * 200), scanning=False, now=NOW, width=60)
+    assert len(cut.plain) == 60 and cut.plain.endswith("…")
+
+
+def test_scan_counters_say_how_far_and_the_clock_how_long() -> None:
+    run = ScanRun().watch("x", "s", NOW - timedelta(seconds=30))
+    started = (NOW - timedelta(seconds=30)).isoformat()
+
+    def header(done: int, candidates: int) -> ProgressHeader:
+        return ProgressHeader("s", "watchlist", "demo", "RUNNING", done, 12, candidates, 1,
+                              started, started)  # fmt: skip
+
+    run = run.progressed(header(3, 7), 0)
+    assert scan_counters(run).plain == "3/12 tickers · 7 candidates · 1 error"
+    assert scan_clock(run, NOW) == "0:30 · ETA 1:30"
+    done = run.progressed(header(12, 1), 0)
+    assert scan_counters(done).plain == "12/12 tickers · 1 candidate · 1 error"
+    assert scan_clock(done, NOW) == "0:30 · finishing…"
+
+
+def test_details_spread_over_as_many_groups_as_the_width_holds() -> None:
+    figures = [(f"name {i}", f"value {i}") for i in range(9)]
+    assert len(figures_table(figures, 38).columns) == 2
+    assert len(figures_table(figures, 80).columns) == 5
+    assert len(figures_table(figures, 200).columns) == 8
 
 
 def test_how_an_ended_scan_is_announced() -> None:
-    running = ScanRun().start_own("the watchlist (demo)", NOW)
+    running = ScanRun().start_own("the watchlist (DEMO)", NOW)
     assert outcome_notice(running.ended(ScanState.SUCCEEDED, "Scan completed at 10:30")) == (
         "Scan succeeded",
         "Scan completed at 10:30",
@@ -257,7 +260,7 @@ def test_the_status_line_criteria_and_the_empty_hint() -> None:
     strict = Criteria(min_open_interest=100, max_spread_pct=25.0)
     assert "· OI≥100 · spread≤25% ·" in criteria_summary(strict)
     assert empty_hint(False, ResultsFilter()) == "No results yet: press s to scan the watchlist."
-    assert "annualized ≥ 90%" in empty_hint(True, ResultsFilter.parse("90"))
+    assert "(ann>=90)" in empty_hint(True, ResultsFilter.parse("90"))
 
 
 # -- export -------------------------------------------------------------------------------

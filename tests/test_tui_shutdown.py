@@ -2,7 +2,8 @@
 
 While Textual shuts an app down, timers that fell due and messages its threads
 posted are still handled after the widgets are gone; none of that may raise
-(run_test re-raises whatever crashed the app, and `_exception` keeps it).
+(run_test re-raises whatever crashed the app, and `_exception` keeps it). A
+scan the app started is a process of its own: it outlives the app, like cron's.
 """
 
 from __future__ import annotations
@@ -10,22 +11,23 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tui_support import DEMO_CRITERIA, wait_until
-from wheelscan.config import Settings
-from wheelscan.core.models import ScanStarted, ScanState
+from tui_support import use_watchlist, wait_until
 from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.child import ScanChild
 from wheelscan.tui.messages import (
+    CallsLoaded,
     MarketChecked,
     ResultsLoaded,
-    ScanEnded,
-    ScanEventPosted,
-    WatchPolled,
+    ScanLaunched,
+    ScanPolled,
 )
+from wheelscan.tui.scan_state import StorePoll
 
 SYMBOLS = ["AAPL", "AMD", "AMZN", "BAC", "KO", "MSFT", "NVDA", "SPY"]
 SIZE = (100, 30)
@@ -33,39 +35,47 @@ SIZE = (100, 30)
 
 def make_app(tmp_path: Path, **options: object) -> WheelscanApp:
     return WheelscanApp(
-        Settings(source="demo", criteria=DEMO_CRITERIA, concurrency=2),
-        symbols=SYMBOLS,
+        use_watchlist(SYMBOLS, concurrency=2),
         export_dir=tmp_path,
         check_market=False,
         **options,  # type: ignore[arg-type]
     )
 
 
-def wait_for_lock_release(timeout: float = 30) -> None:
+def wait_for_the_scan_to_publish(child: ScanChild, timeout: float = 60) -> None:
+    """The scan process ends on its own (the test's process is its parent: it reaps it)."""
     store = Store.for_source("demo")
     deadline = time.monotonic() + timeout
-    while store.lock_holder() is not None:
-        assert time.monotonic() < deadline, "the app's scan kept the lock after the app quit"
+    while child.exit_code() is None or store.lock_holder() is not None:
+        assert time.monotonic() < deadline, "the scan process did not finish"
         time.sleep(0.05)
+    assert child.exit_code() == 0
+    assert sorted(store.read_results().results) == SYMBOLS
     store.close()
 
 
 @pytest.mark.parametrize("how", ["q", "leaving run_test"])
-async def test_quitting_mid_scan_raises_nothing_and_stops_the_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+async def test_quitting_mid_scan_raises_nothing_and_the_scan_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], how: str
 ) -> None:
-    monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.05")
+    monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.1")
     app = make_app(tmp_path, idle_poll_s=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         await wait_until(pilot, lambda: app.scan.done >= 2, timeout=30)
         assert app.scan.mode == "scanning"
+        child = app.child
+        assert child is not None and child.pid == app.scan.pid
+        pid = child.pid
         if how == "q":
             await pilot.press("q")
     assert app._exception is None
+    assert child.exit_code() is None, "the scan process keeps running after the app"
     if how == "q":
         assert app.return_code == 0
-    wait_for_lock_release()
+        said = " ".join(capfd.readouterr().err.split())
+        assert f"the scan (pid {pid}) keeps running and publishes when it ends" in said
+    wait_for_the_scan_to_publish(child)
 
 
 HOLD_THE_LOCK = """
@@ -89,7 +99,7 @@ async def test_quitting_while_a_watch_poll_is_pending_raises_nothing(tmp_path: P
     try:
         assert holder.stdout.readline().strip() == "locked"
         app = make_app(tmp_path, idle_poll_s=None)
-        polls: list[WatchPolled] = []
+        polls: list[ScanPolled] = []
         async with app.run_test(size=SIZE, message_hook=_collect(polls)) as pilot:
             await wait_until(pilot, lambda: app.scan.mode == "watching" and len(polls) >= 2)
         assert app._exception is None
@@ -100,9 +110,9 @@ async def test_quitting_while_a_watch_poll_is_pending_raises_nothing(tmp_path: P
         holder.kill()
 
 
-def _collect(polls: list[WatchPolled]):
+def _collect(polls: list[ScanPolled]):
     def hook(message: object) -> None:
-        if isinstance(message, WatchPolled):
+        if isinstance(message, ScanPolled):
             polls.append(message)
 
     return hook
@@ -114,19 +124,19 @@ async def test_timers_and_messages_after_the_app_ended_do_nothing(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.query_one("#empty").display)
     store = Store.for_source("demo")
-    published, status = store.read_results(), store.read_status()
+    published = store.read_results()
     store.close()
     scan_before = app.scan
     app.tick()
-    app.flush_due()
+    app.redraw_due()
+    app.save_due()
     app.look_for_other_scan()
     app.watch_poll_due()
     app.market_due()
-    app.show_loaded(ResultsLoaded(published, status))
+    app.show_loaded(ResultsLoaded(published, None))
     app.show_market(MarketChecked(None, "calendar unavailable"))
-    app.queue_scan_event(ScanEventPosted(ScanStarted(1, ("KO",))))
-    app.follow_watched_scan(WatchPolled(status))
-    app.scan_ended(ScanEnded(ScanState.SUCCEEDED, "Scan completed"))
+    app.scan_launched(ScanLaunched(None, datetime.now(UTC), "could not start"))
+    app.follow_polled_scan(ScanPolled(StorePoll(None, None)))
+    app.show_calls(CallsLoaded(None, "no ledger"))
     assert app.scan == scan_before
-    assert app.pending_events == []
     assert app._exception is None

@@ -1,4 +1,5 @@
-"""Screen snapshots of the app at 100×30: main screen, a scan in progress, details, export.
+"""Screen snapshots of the app: main screen, a scan in progress, details, export at 100×30;
+the main screen, all candidates with details below, and the help at 80×24.
 
 Everything on screen is fixed: the published results come from
 tests/snapshots/published.json, written through the real store at a fixed time;
@@ -24,15 +25,15 @@ from typing import Any
 import pytest
 
 from tui_support import (
-    DEMO_CRITERIA,
     SNAPSHOTS,
     assert_matches_golden,
     publish,
     settled_screen,
+    use_watchlist,
     wait_until,
 )
-from wheelscan.config import Settings
 from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.help import HelpScreen
 from wheelscan.tui.widgets import DetailPanel, ExportDialog, ResultsTree
 
 SIZE = (100, 30)
@@ -54,8 +55,7 @@ def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def make_app(tmp_path: Path) -> WheelscanApp:
     return WheelscanApp(
-        Settings(source="demo", criteria=DEMO_CRITERIA),
-        symbols=SYMBOLS,
+        use_watchlist(SYMBOLS),
         export_dir=tmp_path,
         check_market=False,
         idle_poll_s=None,
@@ -101,10 +101,12 @@ async def test_export_dialog(tmp_path: Path) -> None:
 
 HOLD_A_SCAN = """
 import json, sys
-from wheelscan.store import Store
+from wheelscan.store import ProgressHeader, ProgressRow, Store
 store = Store.for_source("demo", clock=lambda: float(sys.argv[1]))
 handle = store.acquire_lock("watched-scan", "watchlist", source="demo")
-assert handle is not None and store.write_progress(handle, json.loads(sys.stdin.readline()))
+record = json.loads(sys.stdin.readline())
+rows = [ProgressRow(**row) for row in record.pop("rows")]
+assert handle is not None and store.append_progress(handle, ProgressHeader(**record), rows)
 print("scanning", flush=True)
 sys.stdin.readline()
 store.release_lock(handle)
@@ -123,12 +125,13 @@ def progress_record() -> dict[str, Any]:
         "total": 4,
         "current": "SPY",
         "candidates": sum(len(r["candidates"]) for r in results.values()),
-        "errors": {"MSFT": "HTTP 429"},
+        "errors": 1,
         "started": (NOW - timedelta(seconds=42)).isoformat(),
         "updated": NOW.isoformat(),
-        "results": results,
-        "scan": None,
-        "message": "",
+        "rows": [
+            *({"symbol": s, "result": r} for s, r in results.items()),
+            {"symbol": "MSFT", "error": "HTTP 429"},
+        ],
     }
 
 
@@ -160,3 +163,38 @@ async def test_a_scan_in_progress(tmp_path: Path) -> None:
     finally:
         holder.kill()
     assert_matches_golden("scanning", without_process(lines))
+
+
+NARROW = (80, 24)
+
+
+async def test_main_screen_at_80_columns(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        await pilot.press("enter")
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("main-80x24", lines)
+
+
+async def test_all_candidates_with_details_below_at_80_columns(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        await pilot.press("2", "enter")
+        await wait_until(pilot, lambda: app.query_one(DetailPanel).display)
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("all-80x24", lines)
+
+
+async def test_help_at_80_columns(tmp_path: Path) -> None:
+    publish(DOCUMENT, PUBLISHED_AT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("help-80x24", lines)

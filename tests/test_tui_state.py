@@ -1,6 +1,6 @@
-"""The app's scan record (`tui.scan_state`) on its own: transitions, event folding, polls.
+"""The app's scan record (`tui.scan_state`) on its own: transitions and polls of the store.
 
-No Textual here: the record and the book are plain data.
+No Textual here: the record, the book and the store's records are plain data.
 """
 
 from __future__ import annotations
@@ -10,16 +10,9 @@ from typing import Any
 
 import pytest
 
-from wheelscan.core.models import (
-    Candidate,
-    ScanStarted,
-    ScanState,
-    TickerFailed,
-    TickerFinished,
-    TickerResult,
-    TickerStarted,
-)
-from wheelscan.store import LockInfo, Progress, Store
+from wheelscan.cli.messages import ExitCode
+from wheelscan.core.models import ScanState
+from wheelscan.store import LockInfo, ProgressHeader, ProgressRow
 from wheelscan.tui.model import ResultsBook, TickerRow
 from wheelscan.tui.scan_state import (
     OTHER_SCAN_OVER,
@@ -27,58 +20,47 @@ from wheelscan.tui.scan_state import (
     ScanPhase,
     ScanRun,
     ScanTransitionError,
-    fold_events,
-    follow_progress,
+    StorePoll,
+    follow_scan,
 )
 
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+CHILD = 4242
 
 
-def candidate(contract: str, annualized: float) -> Candidate:
-    return Candidate(
-        contract=contract,
-        expiration="2026-12-11",
-        dte=10,
-        strike=50.0,
-        bid=0.5,
-        ask=0.6,
-        mid=0.55,
-        last=0.52,
-        iv=0.4,
-        iv_yahoo=0.41,
-        delta=-0.15,
-        prob_otm=0.84,
-        pop=0.86,
-        annualized_return_pct=annualized,
-        otm_pct=6.0,
-        cushion_pct=6.9,
-        spread_pct=18.2,
-        open_interest=900,
-        volume=50,
-        collateral=5000.0,
-        breakeven=49.5,
+def lock(scan_id: str, pid: int = CHILD) -> LockInfo:
+    """The lock as the store reports it while scan `scan_id` of process `pid` holds it."""
+    return LockInfo(
+        token="t", pid=pid, host="box", scan_id=scan_id, kind="watchlist", source="demo",
+        started=T0.isoformat(), heartbeat=T0.isoformat(), ttl_s=60, heartbeat_s=15,
+        stale=False, stale_reason="", heartbeat_age_s=0, expires_in_s=60,
+    )  # fmt: skip
+
+
+def header(scan_id: str, state: str = "RUNNING", **fields: Any) -> ProgressHeader:
+    values = {"done": 0, "total": 4, "candidates": 0, "errors": 0, "rows": 0}
+    values.update(fields)
+    return ProgressHeader(
+        scan_id=scan_id,
+        kind="watchlist",
+        source="demo",
+        state=state,
+        started=fields.pop("started", T0.isoformat()),
+        updated=T0.isoformat(),
+        **{k: v for k, v in values.items() if k != "started"},
     )
 
 
-def finished(symbol: str, done: int, total: int, *contracts: str, **errors: str) -> TickerFinished:
-    result = TickerResult(
-        symbol=symbol,
-        underlying_price=53.0,
-        as_of=T0,
-        rejected={},
-        candidates=[candidate(c, 40.0) for c in contracts],
-        expiration_errors=dict(errors),
-    )
-    return TickerFinished(symbol, result, done, total)
-
-
-def posted(*events: Any) -> list[tuple[Any, dict[str, Any]]]:
-    """As the app's messages carry them: each event with its finished result's JSON."""
-    return [(e, e.result.to_json() if isinstance(e, TickerFinished) else {}) for e in events]
+def result(price: float, *contracts: str, at: datetime = T0) -> dict[str, Any]:
+    return {
+        "underlying_price": price,
+        "as_of": at.isoformat(),
+        "candidates": [{"contract": c, "annualized_return_pct": 30.0} for c in contracts],
+    }
 
 
 def own_run() -> ScanRun:
-    return ScanRun().start_own("the watchlist (demo)", T0)
+    return ScanRun().start_own("the watchlist (DEMO)", T0).launched(CHILD, T0)
 
 
 def watched_run(scan_id: str | None = "theirs") -> ScanRun:
@@ -90,26 +72,29 @@ def test_a_new_record_is_idle() -> None:
     assert (run.phase, run.mode, run.running) == (ScanPhase.IDLE, "idle", False)
 
 
-def test_an_own_scan_runs_is_cancelled_and_ends() -> None:
-    run = own_run()
-    assert (run.mode, run.origin, run.title) == (
+def test_an_own_scan_is_launched_stopped_and_ends() -> None:
+    run = ScanRun().start_own("the watchlist (DEMO)", T0)
+    assert (run.mode, run.origin, run.title, run.pid) == (
         "scanning",
         ScanOrigin.OWN,
-        "Scanning the watchlist (demo)",
+        "Scanning the watchlist (DEMO)",
+        None,
     )
     with pytest.raises(ScanTransitionError):
         run.start_own("again", T0)
-    cancelling = run.cancel()
-    assert cancelling.running and cancelling.title == "Cancelling…"
-    over = cancelling.ended(ScanState.CANCELLED, "Scan cancelled")
+    run = run.launched(CHILD, T0)
+    assert run.pid == CHILD
+    stopping = run.cancel()
+    assert stopping.running and stopping.title == "Stopping the scan…"
+    over = stopping.ended(ScanState.CANCELLED, "Scan cancelled")
     assert (over.phase, over.outcome, over.running, over.cancelling) == (
         ScanPhase.CANCELLED,
         ScanState.CANCELLED,
         False,
         False,
     )
-    again = over.start_own("the watchlist (demo)", T0 + timedelta(minutes=1))
-    assert (again.running, again.done, again.outcome) == (True, 0, None)
+    again = over.start_own("the watchlist (DEMO)", T0 + timedelta(minutes=1))
+    assert (again.running, again.done, again.outcome, again.pid) == (True, 0, None, None)
 
 
 @pytest.mark.parametrize(
@@ -128,27 +113,16 @@ def test_how_a_scan_ends(outcome: ScanState | None, phase: ScanPhase, kept: Any)
     assert (over.phase, over.outcome, over.message, over.scan_id) == (phase, kept, "said", None)
 
 
-def test_a_crash_is_a_failure_with_the_error() -> None:
-    over = own_run().crashed("OSError: disk full")
-    assert (over.phase, over.outcome, over.message) == (
-        ScanPhase.FAILED,
-        ScanState.FAILED,
-        "OSError: disk full",
-    )
-
-
 @pytest.mark.parametrize(
     ("run", "transition"),
     [
         (ScanRun(), lambda run: run.cancel()),
         (ScanRun(), lambda run: run.ended(ScanState.SUCCEEDED)),
         (ScanRun(), lambda run: run.following("x")),
-        (own_run(), lambda run: run.following("x")),
-        (
-            own_run(),
-            lambda run: run.progressed(done=1, total=2, candidates=0, errors=0, scan_id="x"),
-        ),
+        (ScanRun(), lambda run: run.launched(1, T0)),
+        (ScanRun(), lambda run: run.progressed(header("x"), 0)),
         (watched_run(), lambda run: run.cancel()),
+        (watched_run(), lambda run: run.launched(1, T0)),
         (watched_run(), lambda run: run.watch("again", "y", T0)),
     ],
 )
@@ -157,131 +131,124 @@ def test_transitions_the_phase_does_not_allow(run: ScanRun, transition: Any) -> 
         transition(run)
 
 
-def test_a_refused_own_scan_becomes_a_watched_one() -> None:
-    run = own_run().watch("a watchlist scan by pid 7 on box", None, T0)
-    assert (run.mode, run.title, run.scan_id) == (
-        "watching",
-        "Watching a watchlist scan by pid 7 on box",
-        None,
-    )
-    assert run.following("theirs").scan_id == "theirs"
-
-
 def test_elapsed_and_time_left_at_the_pace_so_far() -> None:
-    run = watched_run().progressed(
-        done=3, total=12, candidates=5, errors=1, scan_id="theirs", started_at=T0
-    )
+    started = T0.isoformat()
+    run = watched_run().progressed(header("theirs", done=3, total=12, started=started), 0)
     now = T0 + timedelta(seconds=30)
     assert run.elapsed_s(now) == 30
     assert run.eta_s(now) == pytest.approx(90)  # 10 s a ticker, 9 to go
-    assert run.progressed(done=0, total=12, candidates=0, errors=0, scan_id="t").eta_s(now) is None
-    done = run.progressed(done=12, total=12, candidates=5, errors=1, scan_id="theirs")
-    assert done.eta_s(now) is None
+    assert run.progressed(header("theirs", done=0, total=12), 0).eta_s(now) is None
+    assert run.progressed(header("theirs", done=12, total=12), 0).eta_s(now) is None
     assert ScanRun().elapsed_s(now) == 0
 
 
-def test_folding_own_scan_events_into_the_counters_and_the_book() -> None:
+def test_the_own_scan_is_the_lock_of_its_process_and_its_rows_come_in_order() -> None:
     book = ResultsBook()
-    book.load({"KO": {"underlying_price": 60.0, "candidates": []}}, {})
-    at = T0 + timedelta(seconds=5)
-    first = fold_events(
+    book.load({"KO": result(60.0, "KO-OLD")}, {})
+    cron = follow_scan(own_run(), book, StorePoll(lock("cron", pid=99), header("cron")))
+    assert cron.run.scan_id is None, "a lock of another process is not the own scan's"
+    first = follow_scan(
         own_run(),
         book,
-        posted(
-            ScanStarted(3, ("AAPL", "KO", "MSFT")),
-            TickerStarted("AAPL", 0, 3),
-            TickerStarted("KO", 0, 3),
+        StorePoll(
+            lock("mine"),
+            header("mine", done=2, candidates=3, errors=1, rows=2, current="MSFT"),
+            [
+                ProgressRow("AAPL", result(270.0, "AAPL1", "AAPL2"), None, 0),
+                ProgressRow("KO", None, "timed out", 1),
+            ],
         ),
-        at,
     )
-    assert (first.run.total, first.run.done, first.run.in_flight) == (3, 0, {"AAPL", "KO"})
-    assert first.changed == []
-    second = fold_events(
-        first.run,
-        book,
-        posted(
-            finished("AAPL", 1, 3, "AAPL1", "AAPL2", **{"2026-12-18": "HTTP 500"}),
-            TickerFailed("KO", "timed out", 2, 3),
-            TickerStarted("MSFT", 2, 3),
-            finished("MSFT", 3, 3, "MSFT1"),
-        ),
-        at,
-    )
-    run = second.run
-    assert (run.done, run.total, run.candidates, run.errors) == (3, 3, 3, 2)
-    assert run.in_flight == frozenset()
-    assert second.changed == ["AAPL", "KO", "MSFT"]
+    run = first.run
+    assert (run.scan_id, run.seen, run.done, run.candidates, run.errors) == ("mine", 2, 2, 3, 1)
+    assert run.in_flight == {"MSFT"} and run.running
+    assert first.changed == ["AAPL", "KO"]
     assert [c["contract"] for c in book.rows["AAPL"].candidates] == ["AAPL1", "AAPL2"]
-    assert book.rows["AAPL"] == TickerRow(
-        "AAPL", book.rows["AAPL"].result, at, "2026-12-18: HTTP 500"
-    )
-    assert book.rows["KO"].result == {"underlying_price": 60.0, "candidates": []}
-    assert book.rows["KO"].error == "timed out"
-    assert book.rows["MSFT"].error is None
-
-
-def lock(scan_id: str) -> LockInfo:
-    """The lock as the store reports it while scan `scan_id` holds it."""
-    with Store() as store:
-        handle = store.acquire_lock(scan_id, "watchlist", source="demo")
-        assert handle is not None
-        holder = store.lock_holder()
-        store.release_lock(handle)
-    assert holder is not None
-    return holder
-
-
-def progress(scan_id: str, state: str = "RUNNING", **fields: Any) -> Progress:
-    return Progress.from_record({"scan_id": scan_id, "state": state, **fields})
-
-
-def test_a_poll_while_the_lock_is_held_takes_the_progress_and_partial_results() -> None:
-    book = ResultsBook()
-    result = {"underlying_price": 53.0, "as_of": T0.isoformat(), "candidates": []}
-    record = progress(
-        "theirs",
-        done=2,
-        total=5,
-        candidates=4,
-        errors={"KO": "HTTP 429"},
-        started=(T0 - timedelta(seconds=20)).isoformat(),
-        results={"AAPL": result},
-    )
-    followed = follow_progress(watched_run(None), book, lock("theirs"), record)
-    run = followed.run
-    assert (run.done, run.total, run.candidates, run.errors, run.scan_id) == (2, 5, 4, 1, "theirs")
-    assert run.started_at == T0 - timedelta(seconds=20)
-    assert run.running
-    assert followed.changed == ["AAPL", "KO"]
     assert book.rows["AAPL"].scanned_at == T0
-    assert book.rows["KO"].error == "HTTP 429"
-
-
-def test_a_poll_of_another_scans_progress_only_follows_the_lock() -> None:
-    run = watched_run("theirs").progressed(
-        done=1, total=4, candidates=0, errors=0, scan_id="theirs"
+    assert book.rows["KO"] == TickerRow("KO", result(60.0, "KO-OLD"), None, "timed out")
+    assert run.scan_of(lock("mine")) == "mine" and run.rows_seen("mine") == 2
+    assert run.rows_seen("another") == 0
+    second = follow_scan(
+        run,
+        book,
+        StorePoll(
+            lock("mine"),
+            header("mine", done=3, rows=3),
+            [ProgressRow("MSFT", result(500.0, "MSFT1"), None, 2)],
+        ),
     )
-    followed = follow_progress(run, ResultsBook(), lock("next"), progress("theirs", done=4))
-    assert (followed.run.scan_id, followed.run.done, followed.changed) == ("next", 1, [])
+    assert (second.run.seen, second.changed, second.run.in_flight) == (3, ["MSFT"], frozenset())
 
 
-def test_the_lock_gone_ends_the_watched_scan_with_its_recorded_state() -> None:
-    over = follow_progress(
-        watched_run("theirs"),
+def test_the_own_scan_ends_with_its_process() -> None:
+    run = follow_scan(own_run(), ResultsBook(), StorePoll(lock("mine"), header("mine"))).run
+    still = follow_scan(run, ResultsBook(), StorePoll(None, header("mine", "SUCCEEDED")))
+    assert still.run.running, "the lock is released before the process exits"
+    done = follow_scan(
+        run, ResultsBook(), StorePoll(None, header("mine", "SUCCEEDED", message="ok"), [], 0)
+    )
+    assert (done.run.phase, done.run.outcome, done.run.message) == (
+        ScanPhase.FINISHED,
+        ScanState.SUCCEEDED,
+        "ok",
+    )
+    died = follow_scan(run, ResultsBook(), StorePoll(None, header("mine"), [], 137, "Killed"))
+    assert (died.run.phase, died.run.message) == (ScanPhase.FAILED, "Killed")
+
+
+def test_an_own_scan_that_ended_before_its_lock_was_seen() -> None:
+    launched = own_run()
+    later = (T0 + timedelta(seconds=1)).isoformat()
+    quick = follow_scan(
+        launched,
         ResultsBook(),
-        None,
-        progress("theirs", "SUCCEEDED", message="Scan completed"),
+        StorePoll(None, header("quick", "SUCCEEDED", started=later, message="ok"), [], 0),
+    )
+    assert (quick.run.outcome, quick.run.message) == (ScanState.SUCCEEDED, "ok")
+    earlier = (T0 - timedelta(hours=1)).isoformat()
+    previous = header("previous", "FAILED", started=earlier)
+    refused = follow_scan(
+        launched, ResultsBook(), StorePoll(lock("cron", 99), previous, [], ExitCode.LOCKED)
+    )
+    assert refused.refused and refused.run.running
+    broke = follow_scan(launched, ResultsBook(), StorePoll(None, previous, [], 2, "bad config"))
+    assert (broke.run.outcome, broke.run.message) == (ScanState.FAILED, "bad config")
+    stopped = follow_scan(launched.cancel(), ResultsBook(), StorePoll(None, previous, [], 130))
+    assert stopped.run.outcome is ScanState.CANCELLED
+
+
+def test_a_watched_scan_follows_its_lock_until_it_is_gone() -> None:
+    book = ResultsBook()
+    run = watched_run("theirs")
+    polled = follow_scan(
+        run,
+        book,
+        StorePoll(
+            lock("theirs", 7),
+            header("theirs", done=1, rows=1),
+            [ProgressRow("KO", result(70.0, "KO1"))],
+        ),
+    )
+    assert polled.run.running and polled.changed == ["KO"]
+    over = follow_scan(
+        polled.run, book, StorePoll(None, header("theirs", "SUCCEEDED", message="Scan completed"))
     ).run
     assert (over.phase, over.outcome, over.message) == (
         ScanPhase.FINISHED,
         ScanState.SUCCEEDED,
         "Scan completed",
     )
-    unknown = follow_progress(watched_run("theirs"), ResultsBook(), None, progress("later")).run
-    assert (unknown.phase, unknown.outcome, unknown.message) == (
+    replaced = follow_scan(polled.run, book, StorePoll(lock("next", 8), header("next"))).run
+    assert (replaced.phase, replaced.outcome, replaced.message) == (
         ScanPhase.FINISHED,
         None,
         OTHER_SCAN_OVER,
     )
-    died = follow_progress(watched_run("theirs"), ResultsBook(), None, progress("theirs")).run
+    died = follow_scan(polled.run, book, StorePoll(None, header("theirs"))).run
     assert (died.phase, died.outcome) == (ScanPhase.FAILED, ScanState.FAILED)
+
+
+def test_an_unreadable_store_changes_nothing() -> None:
+    run = watched_run("theirs")
+    followed = follow_scan(run, ResultsBook(), StorePoll(None, None, [], None, "", "disk I/O"))
+    assert followed.run == run and followed.changed == []

@@ -14,7 +14,9 @@ and read the diff before committing it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import json
 import math
 import os
 import re
@@ -28,8 +30,11 @@ from xml.etree import ElementTree
 from textual.app import App
 from textual.pilot import Pilot
 
+from wheelscan.config import Settings, effective_settings
 from wheelscan.core.models import Criteria
+from wheelscan.paths import config_dir
 from wheelscan.store import Store
+from wheelscan.watchlist import watchlist_path
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "WHEELSCAN_UPDATE_SNAPSHOTS"
@@ -46,6 +51,28 @@ DEMO_CRITERIA = Criteria(
     max_spread_pct=math.inf,
     risk_free_rate_pct=4.0,
 )
+
+
+def use_watchlist(
+    symbols: list[str], criteria: Criteria = DEMO_CRITERIA, concurrency: int = 8
+) -> Settings:
+    """Write config.toml (`criteria`, demo source) and watchlist.toml (`symbols`) in
+    $WHEELSCAN_HOME, as a user would: the app's scan process reads them. Returns the
+    settings the app then runs with (config.toml's, as `wheelscan tui` has them)."""
+    lines = ['source = "demo"', f"concurrency = {concurrency}"]
+    for name, value in dataclasses.asdict(criteria).items():
+        if isinstance(value, str):
+            lines.append(f"{name} = {json.dumps(value)}")
+        elif isinstance(value, float) and math.isinf(value):
+            lines.append(f"{name} = inf")
+        else:
+            lines.append(f"{name} = {value}")
+    home = config_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tickers = "".join(f"[tickers.{symbol}]\n" for symbol in symbols)
+    watchlist_path().write_text(tickers, encoding="utf-8")
+    return effective_settings()
 
 
 def publish(document: dict[str, Any], at: datetime | None = None) -> None:

@@ -47,6 +47,12 @@ def log_dir() -> Path:
     return home / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME))
 
 
+def state_dir() -> Path:
+    """What the terminal app remembers between runs (view, sort, filter, theme)."""
+    home = _home()
+    return home / "state" if home else Path(platformdirs.user_state_dir(APP_NAME))
+
+
 def yfinance_cache_dir() -> Path:
     """yfinance's own cookie and timezone caches, kept beside ours."""
     return cache_dir() / "yfinance"

@@ -1,66 +1,60 @@
 """The app's blocking work, as plain functions that return the message to post.
 
 Each runs in one of the app's thread workers: it reads the store, asks the
-exchange calendar, runs a scan or writes a file, and hands back what happened
-as a message; only the app's handlers touch state and widgets. The store, the
-calendar and the scan stack are imported here on first use, off the event loop,
-so the app's start-up loads none of them (nor yfinance) before its first frame.
+exchange calendar, starts or polls the scan process, writes a file, and hands
+back what happened as a message; only the app's handlers touch state and
+widgets. The store, the calendar and the holdings stack are imported here on
+first use, off the event loop, so the app's start-up loads none of them (nor
+yfinance) before its first frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wheelscan.tui.child import ScanChild
 from wheelscan.tui.export import ExportFormat, write_export
 from wheelscan.tui.messages import (
+    CallsLoaded,
     ExportWritten,
     MarketChecked,
     ResultsLoaded,
-    ScanCrashed,
-    ScanEnded,
-    ScanEventPosted,
-    ScanRefused,
-    WatchPolled,
+    ScanLaunched,
+    ScanPolled,
 )
-from wheelscan.tui.model import ResultsFilter, TickerRow
+from wheelscan.tui.model import TickerRow
+from wheelscan.tui.scan_state import ScanRun, StorePoll
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
     from wheelscan.market import Clock
-    from wheelscan.scan.stop import StopEvent
+    from wheelscan.store import Store
+    from wheelscan.tui.filtering import ResultsFilter
+
+
+def _store(source: str, clock: Clock) -> Store:
+    """The store of `source`'s namespace, telling time by the app's clock."""
     from wheelscan.store import Store
 
-
-def _store(source: str, directory: Path | None, clock: Clock) -> Store:
-    """The store of `source`'s namespace at `directory` (None: the user's), telling time
-    by the app's clock."""
-    from wheelscan.store import Store
-
-    return Store.for_source(source, directory, clock=lambda: clock().timestamp())
+    return Store.for_source(source, clock=lambda: clock().timestamp())
 
 
-def read_results(
-    source: str, directory: Path | None, ttl_minutes: float, clock: Clock
-) -> ResultsLoaded:
-    """The published results and the status (lock, progress), from one store opening."""
-    store = _store(source, directory, clock)
+def read_results(source: str, ttl_minutes: float, clock: Clock) -> ResultsLoaded:
+    """The published results and the lock's holder, from one store opening."""
+    from wheelscan.store import StoreError
+
+    store = _store(source, clock)
     try:
         published = store.read_results(ttl_minutes)
-        status = store.read_status()
+        try:
+            holder = store.lock_holder()
+        except StoreError:
+            holder = None  # read_results has said what is wrong with the store
     finally:
         store.close()
-    return ResultsLoaded(published, status)
-
-
-def read_status(source: str, directory: Path | None, clock: Clock) -> WatchPolled:
-    store = _store(source, directory, clock)
-    try:
-        return WatchPolled(store.read_status())
-    finally:
-        store.close()
+    return ResultsLoaded(published, holder)
 
 
 def read_market() -> MarketChecked:
@@ -72,43 +66,60 @@ def read_market() -> MarketChecked:
         return MarketChecked(None, f"{type(error).__name__}: {error}")
 
 
-def scan_watchlist(
-    symbols: list[str] | None,
-    settings: Settings,
-    directory: Path | None,
-    clock: Clock,
-    post: Callable[[ScanEventPosted], object],
-    stop: StopEvent,
-) -> ScanEnded | ScanRefused | ScanCrashed:
-    """The app's own watchlist scan through the lifecycle (lock, progress, publishing).
-
-    `symbols` None scans the active watchlist, read now so edits made meanwhile
-    count. Every engine event is posted as it comes; the outcome is returned.
-    """
-    from wheelscan.core.models import ScanKind
-    from wheelscan.scan.job import run_scan
-    from wheelscan.watchlist import load_watchlist
-
+def launch_scan(source: str) -> ScanLaunched:
+    """Start the scan process (tui.child); its wall-clock start time comes with it."""
+    at = datetime.now(UTC)
     try:
-        intrinsic_values: dict[str, float] = {}
-        if symbols is None:
-            watchlist = load_watchlist()
-            symbols = watchlist.active_symbols()
-            intrinsic_values = watchlist.intrinsic_values()
-        outcome = run_scan(
-            symbols,
-            settings,
-            kind=ScanKind.WATCHLIST,
-            intrinsic_values=intrinsic_values,
-            on_event=lambda event: post(ScanEventPosted(event)),
-            stop=stop,
-            store=_store(settings.source, directory, clock),
-        )
+        return ScanLaunched(ScanChild.start(source), at)
+    except OSError as error:
+        return ScanLaunched(None, at, f"cannot start the scan: {error}")
+
+
+def poll_scan(source: str, clock: Clock, run: ScanRun, child: ScanChild | None) -> ScanPolled:
+    """The lock and the progress rows not seen yet of the scan `run` follows (O(1) per
+    new ticker), and for an own scan whether its process has exited (asked first)."""
+    from wheelscan.store import ProgressSince, StoreError
+
+    exit_code = child.exit_code() if child is not None else None
+    error_line = child.error_line() if child is not None and exit_code else ""
+    store = _store(source, clock)
+    try:
+        try:
+            lock = store.lock_holder()
+        except StoreError as error:
+            return ScanPolled(StorePoll(None, None, [], exit_code, error_line, str(error)))
+        scan_id = run.scan_of(lock)
+        if scan_id is not None:
+            since = store.read_progress_since(scan_id, run.rows_seen(scan_id))
+        elif exit_code is not None:  # it ended before its lock was seen: its whole record
+            since = store.read_progress_since(None, 0)
+        else:
+            since = ProgressSince(None, [])
+    finally:
+        store.close()
+    return ScanPolled(
+        StorePoll(lock, since.header, since.rows, exit_code, error_line, since.warning)
+    )
+
+
+def read_calls(settings: Settings) -> CallsLoaded:
+    """Covered calls for the ledger's uncovered shares, from the answers the store keeps
+    (no request: what is not kept is named in `errors`)."""
+    try:
+        from wheelscan.holdings import calls_document, find_covered_calls
+        from wheelscan.positions import load_ledger
+        from wheelscan.store import Store
+
+        positions = load_ledger().state
+        store = Store.for_source(settings.source)
+        try:
+            report = find_covered_calls(positions, settings, settings.calls, store, None)
+        finally:
+            store.close()
+        document = calls_document(report, positions, settings, settings.calls, store.namespace)
     except Exception as error:
-        return ScanCrashed(f"{type(error).__name__}: {error}")
-    if outcome.locked:
-        return ScanRefused(outcome.holder)
-    return ScanEnded(outcome.state, outcome.message)
+        return CallsLoaded(None, f"{type(error).__name__}: {error}")
+    return CallsLoaded(document)
 
 
 def export_rows(

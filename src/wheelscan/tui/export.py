@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from wheelscan.core.scan_record import SCHEMA_VERSION
-from wheelscan.tui.model import ResultsFilter, TickerRow
+from wheelscan.tui.filtering import ResultsFilter
+from wheelscan.tui.model import TickerRow
 
 ExportFormat = Literal["csv", "json"]
 

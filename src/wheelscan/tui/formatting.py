@@ -1,129 +1,24 @@
-"""Rich Text for the app: tree labels in aligned columns, the detail panel, ages, durations."""
+"""Rich Text for the app's status, progress and notices: ages, durations, market, counters."""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 
+from wheelscan.cli.messages import plural
 from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.models import Criteria, ScanState
 from wheelscan.market import GATED_SOURCES
-from wheelscan.tui.model import CandidateData, ResultsFilter, TickerRow
+from wheelscan.tui.model import TickerRow
 from wheelscan.tui.scan_state import ScanRun
 
 if TYPE_CHECKING:
     from wheelscan.market import MarketState
     from wheelscan.store import LockInfo
-
-BADGE_STYLES = {"good": "bold green", "high": "yellow", "n/a": "dim"}
-ERROR_STYLE = "bold red"
-
-# (title, width) of each candidate column; the header above the tree uses the same widths.
-CANDIDATE_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("expiry", 10),
-    ("DTE", 4),
-    ("strike", 9),
-    ("bid", 7),
-    ("delta", 7),
-    ("ann.%", 7),
-    ("OTM%", 6),
-    ("OI", 7),
-    ("badge", 5),
-)
-
-
-def _number(value: Any, spec: str, missing: str = "—") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return missing
-    return format(value, spec)
-
-
-def candidate_cells(candidate: CandidateData) -> list[str]:
-    return [
-        candidate["expiration"],
-        str(candidate["dte"]),
-        _number(candidate["strike"], ",.2f"),
-        _number(candidate["bid"], ".2f"),
-        _number(candidate["delta"], ".3f"),
-        _number(candidate["annualized_return_pct"], ".1f"),
-        _number(candidate["otm_pct"], ".1f"),
-        _number(candidate.get("open_interest"), ",d"),
-        candidate.get("badge") or "n/a",
-    ]
-
-
-def candidate_label(candidate: CandidateData) -> Text:
-    """One leaf: the columns of CANDIDATE_COLUMNS, left-aligned text, right-aligned numbers."""
-    text = Text()
-    cells = candidate_cells(candidate)
-    for index, ((_, width), cell) in enumerate(zip(CANDIDATE_COLUMNS, cells, strict=True)):
-        if index:
-            text.append(" ")
-        if index == len(cells) - 1:
-            text.append(cell.ljust(width), style=BADGE_STYLES.get(cell, ""))
-        elif index == 0:
-            text.append(cell.ljust(width))
-        elif index == 5:
-            text.append(cell.rjust(width), style="bold")
-        else:
-            text.append(cell.rjust(width))
-    return text
-
-
-def candidate_header() -> Text:
-    parts = [
-        title.ljust(width) if index in (0, len(CANDIDATE_COLUMNS) - 1) else title.rjust(width)
-        for index, (title, width) in enumerate(CANDIDATE_COLUMNS)
-    ]
-    return Text(" ".join(parts), style="bold")
-
-
-def badge_summary(counts: dict[str, int]) -> Text:
-    text = Text()
-    for badge in ("good", "high", "n/a"):
-        if counts.get(badge):
-            if text:
-                text.append(" ")
-            text.append(f"{badge}×{counts[badge]}", style=BADGE_STYLES[badge])
-    return text
-
-
-def ticker_label(row: TickerRow, *, scanning: bool, now: datetime) -> Text:
-    """A ticker node: symbol, price, candidate count, best return, badges, scan time, error."""
-    text = Text()
-    text.append(row.symbol.ljust(7), style="bold")
-    price = row.price
-    text.append(("$" + _number(price, ",.2f") if price is not None else "—").rjust(11))
-    count = len(row.candidates)
-    if row.result is not None:
-        noun = "put" if count == 1 else "puts"
-        text.append(f"{count:>4} {noun:<4}", style="bold" if count else "dim")
-        best = row.best_return_pct
-        best_text = f"{best:.1f}%" if best is not None else "—"
-        text.append(f"  best {best_text:>6}", style="cyan")
-        text.append("  ")
-        summary = badge_summary(row.badge_counts())
-        text.append_text(summary)
-        text.append(" " * max(1, 22 - len(summary.plain)))
-    if row.scanned_at is not None:
-        text.append(wall_time(row.scanned_at, now), style="dim")
-    if scanning:
-        text.append("  scanning…", style="italic magenta")
-    if row.error:
-        text.append(f"  ✗ {row.error}", style=ERROR_STYLE)
-    return text
-
-
-def wall_time(moment: datetime, now: datetime) -> str:
-    """Local wall-clock time, with the date when it is not the day of `now`."""
-    local = moment.astimezone()
-    if local.date() == now.astimezone().date():
-        return local.strftime("%H:%M")
-    return local.strftime("%b %d %H:%M")
+    from wheelscan.tui.filtering import ResultsFilter
 
 
 def duration(seconds: float) -> str:
@@ -163,18 +58,23 @@ def market_line(state: MarketState | None, source: str, now: datetime) -> Text:
     return text
 
 
-def scan_counters(run: ScanRun, now: datetime) -> Text:
-    """'12/40 tickers  31 candidates  0 errors  elapsed 0:07  ETA 0:16'."""
+def scan_counters(run: ScanRun) -> Text:
+    """'12/40 tickers · 31 candidates · 0 errors'."""
     text = Text()
     text.append(f"{run.done}/{run.total} tickers", style="bold")
-    text.append(f"  {run.candidates} candidates")
-    text.append(f"  {run.errors} errors", style="bold red" if run.errors else "")
-    text.append(f"  elapsed {duration(run.elapsed_s(now))}")
+    text.append(f" · {plural(run.candidates, 'candidate')} · ")
+    text.append(plural(run.errors, "error"), style="bold red" if run.errors else "")
+    return text
+
+
+def scan_clock(run: ScanRun, now: datetime) -> str:
+    """'0:07 · ETA 0:16' (elapsed, then left at the pace so far), or '0:07 · finishing…'."""
+    text = duration(run.elapsed_s(now))
     eta = run.eta_s(now)
     if eta is not None:
-        text.append(f"  ETA {duration(eta)}")
-    elif run.total and run.done >= run.total:
-        text.append("  finishing…")
+        return f"{text} · ETA {duration(eta)}"
+    if run.total and run.done >= run.total:
+        return f"{text} · finishing…"
     return text
 
 
@@ -182,7 +82,7 @@ def empty_hint(has_rows: bool, rules: ResultsFilter) -> str:
     """What the empty tree says: nothing scanned yet, or nothing passes the filter."""
     if not has_rows:
         return "No results yet: press s to scan the watchlist."
-    return f"Nothing matches the filter ({rules.describe()}); press / to change it."
+    return f"Nothing matches the filter ({rules.describe()}): / changes it, esc clears it."
 
 
 def outcome_notice(run: ScanRun) -> tuple[str, str, str]:
@@ -202,7 +102,7 @@ def outcome_notice(run: ScanRun) -> tuple[str, str, str]:
 def export_summary(rows: list[TickerRow], rules: ResultsFilter) -> str:
     """What the export dialog says it will write: '3 tickers, 11 candidates (filter: …)'."""
     count = sum(len(row.candidates) for row in rows)
-    summary = f"{len(rows)} tickers, {count} candidates"
+    summary = f"{plural(len(rows), 'ticker')}, {plural(count, 'candidate')}"
     return f"{summary} (filter: {rules.describe()})" if rules.active else summary
 
 
@@ -226,61 +126,3 @@ def criteria_summary(criteria: Criteria) -> str:
         parts.append(f"spread≤{criteria.max_spread_pct:g}%")
     parts.append(f"r {criteria.risk_free_rate_pct:g}%")
     return " · ".join(parts)
-
-
-def candidate_details(symbol: str, row: TickerRow | None, candidate: CandidateData) -> Table:
-    """Every SPEC 2 figure of one contract, for the detail panel."""
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
-    price = row.price if row else None
-    value = row.result.get("intrinsic_value") if row and row.result else None
-    badge = candidate.get("badge") or "n/a"
-    lines: list[tuple[str, str | Text]] = [
-        ("contract", Text(candidate["contract"], style="bold")),
-        ("underlying", f"{symbol} ${_number(price, ',.2f')}"),
-        ("intrinsic value", "—" if value is None else f"${value:,.2f}"),
-        ("expiration", candidate["expiration"]),
-        ("DTE", str(candidate["dte"])),
-        ("strike", f"${candidate['strike']:,.2f}"),
-        ("bid / ask", f"{_number(candidate['bid'], '.2f')} / {_number(candidate['ask'], '.2f')}"),
-        ("mid", _number(candidate["mid"], ".3f")),
-        ("last", _number(candidate.get("last"), ".2f")),
-        ("spread", f"{_number(candidate['spread_pct'], '.1f')}% of mid"),
-        ("implied vol", f"{_number(candidate['iv'] * 100, '.1f')}%"),
-        ("delta", _number(candidate["delta"], ".4f")),
-        ("prob. OTM", f"{_number(candidate['prob_otm'] * 100, '.1f')}%"),
-        ("annualized", Text(f"{candidate['annualized_return_pct']:.1f}%", style="bold cyan")),
-        ("OTM", f"{_number(candidate['otm_pct'], '.2f')}%"),
-        ("open interest", _number(candidate.get("open_interest"), ",d")),
-        ("volume", _number(candidate.get("volume"), ",d")),
-        ("collateral", f"${candidate['collateral']:,.0f}"),
-        ("premium", f"${candidate['bid'] * 100:,.0f}"),
-        ("breakeven", f"${candidate['breakeven']:,.2f}"),
-        ("badge", Text(badge, style=BADGE_STYLES.get(badge, ""))),
-    ]
-    for name, value_text in lines:
-        table.add_row(name, value_text)
-    return table
-
-
-def ticker_details(row: TickerRow, now: datetime) -> Table:
-    """The detail panel for a ticker node: its quote, rejections and error."""
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column(justify="right")
-    table.add_row("ticker", Text(row.symbol, style="bold"))
-    table.add_row("price", "—" if row.price is None else f"${row.price:,.2f}")
-    if row.result:
-        table.add_row("as of", str(row.result.get("as_of", "—")))
-        value = row.result.get("intrinsic_value")
-        table.add_row("intrinsic value", "—" if value is None else f"${value:,.2f}")
-        table.add_row("candidates", str(len(row.candidates)))
-        for reason, count in (row.result.get("rejected") or {}).items():
-            if count:
-                table.add_row(f"rejected: {reason}", str(count))
-    if row.scanned_at:
-        table.add_row("scanned", wall_time(row.scanned_at, now))
-    if row.error:
-        table.add_row("error", Text(row.error, style=ERROR_STYLE))
-    return table

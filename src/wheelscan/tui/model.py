@@ -1,22 +1,20 @@
-"""What the terminal app shows, as plain data: one row per ticker, a filter, the visible set.
+"""What the terminal app shows, as plain data: one row per ticker and the book of them.
 
 Everything here is pure (no Textual, no I/O), so the app's widgets stay thin and the
-rules — what a streamed ticker replaces, what a filter keeps — are testable alone.
-A ticker's `result` is the SPEC 7 `results[TICKER]` object, exactly as the store keeps it.
+rules — what a streamed ticker replaces, what shows in which order — are testable
+alone. The filter (tui.filtering) and the order (tui.columns.SortOrder) are handed
+in. A ticker's `result` is the SPEC 7 `results[TICKER]` object, as the store keeps it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 Result = dict[str, Any]
 CandidateData = dict[str, Any]
-
-_RETURN_FILTER = re.compile(r"^\s*(?:>=?|≥)?\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 
 
 def parse_times(texts: Mapping[str, str | None]) -> dict[str, datetime]:
@@ -57,6 +55,18 @@ class TickerRow:
         returns = [c["annualized_return_pct"] for c in self.candidates]
         return max(returns) if returns else None
 
+    @property
+    def top_rejections(self) -> list[tuple[str, int]]:
+        """Why the scan rejected this ticker's contracts: (reason, count), most first."""
+        top = self.result.get("top_rejections") if self.result else None
+        if not isinstance(top, list):
+            return []
+        return [
+            (str(item.get("reason")), int(item.get("count", 0)))
+            for item in top
+            if isinstance(item, dict) and item.get("count")
+        ]
+
     def badge_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for candidate in self.candidates:
@@ -65,43 +75,30 @@ class TickerRow:
         return counts
 
 
+class RowRule(Protocol):
+    """What decides how a row shows (tui.filtering.ResultsFilter): None hides it."""
+
+    def apply(self, row: TickerRow) -> TickerRow | None: ...
+
+
+class RowOrder(Protocol):
+    """How rows are ordered (tui.columns.SortOrder)."""
+
+    def ticker_key(self, row: TickerRow) -> tuple[Any, ...]: ...
+
+    def contract_key(self, row: TickerRow, candidate: CandidateData) -> tuple[Any, ...]: ...
+
+    def within_ticker(self, row: TickerRow) -> list[CandidateData]: ...
+
+
 @dataclass(frozen=True)
-class ResultsFilter:
-    """`/` in the app: a ticker substring, or a minimum annualized return ("40", ">=40", "40%")."""
+class FinishedTicker:
+    """One ticker a running scan has finished, as its progress row has it: the result
+    (None when it failed) and the error (failed, or some expirations failed)."""
 
-    text: str = ""
-    ticker_part: str = ""
-    min_return_pct: float | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> ResultsFilter:
-        text = text.strip()
-        match = _RETURN_FILTER.match(text)
-        if match:
-            return cls(text=text, min_return_pct=float(match.group(1)))
-        return cls(text=text, ticker_part=text.upper())
-
-    @property
-    def active(self) -> bool:
-        return bool(self.ticker_part) or self.min_return_pct is not None
-
-    def describe(self) -> str:
-        if self.min_return_pct is not None:
-            return f"annualized ≥ {self.min_return_pct:g}%"
-        if self.ticker_part:
-            return f"ticker contains {self.ticker_part!r}"
-        return "none"
-
-    def apply(self, row: TickerRow) -> TickerRow | None:
-        """The row as it shows under this filter, or None when it is hidden."""
-        if self.ticker_part:
-            return row if self.ticker_part in row.symbol else None
-        if self.min_return_pct is None:
-            return row
-        kept = [c for c in row.candidates if c["annualized_return_pct"] >= self.min_return_pct]
-        if not kept or row.result is None:
-            return None
-        return replace(row, result={**row.result, "candidates": kept})
+    symbol: str
+    result: Result | None
+    error: str | None
 
 
 @dataclass
@@ -125,47 +122,50 @@ class ResultsBook:
             for symbol in sorted(set(results) | set(errors))
         }
 
-    def overlay(
-        self,
-        results: dict[str, Result],
-        scan_times: dict[str, datetime],
-        errors: dict[str, str],
-    ) -> list[str]:
-        """Lay a running scan's partial results over the rows; returns the symbols that changed."""
-        changed = []
-        for symbol in sorted(set(results) | set(errors)):
-            row = self.rows.get(symbol, TickerRow(symbol))
-            new = TickerRow(
-                symbol,
-                results.get(symbol, row.result),
-                scan_times.get(symbol, row.scanned_at),
-                errors.get(symbol),
-            )
+    def finish(self, tickers: list[FinishedTicker]) -> list[str]:
+        """Lay a running scan's finished tickers over the rows (a failed one keeps its
+        previous result, marked); returns the symbols that changed, once each, in order."""
+        changed: dict[str, None] = {}
+        for ticker in tickers:
+            row = self.rows.get(ticker.symbol, TickerRow(ticker.symbol))
+            if ticker.result is not None:
+                at = result_times({ticker.symbol: ticker.result}).get(ticker.symbol)
+                new = TickerRow(ticker.symbol, ticker.result, at or row.scanned_at, ticker.error)
+            else:
+                new = replace(row, error=ticker.error)
             if new != row:
-                self.rows[symbol] = new
-                changed.append(symbol)
-        return changed
+                self.rows[ticker.symbol] = new
+                changed[ticker.symbol] = None
+        return list(changed)
 
-    def finished(self, symbol: str, result: Result, at: datetime, error: str | None) -> TickerRow:
-        """A ticker the running scan has just finished (its error: expirations that failed)."""
-        row = TickerRow(symbol, result, at, error)
-        self.rows[symbol] = row
-        return row
-
-    def failed(self, symbol: str, reason: str) -> TickerRow:
-        """A ticker the running scan could not fetch: the previous result stays, marked."""
-        row = replace(self.rows.get(symbol, TickerRow(symbol)), error=reason)
-        self.rows[symbol] = row
-        return row
-
-    def shown(self, symbol: str, rules: ResultsFilter) -> TickerRow | None:
-        """The ticker as it shows under `rules`; None when unknown or hidden."""
+    def shown(self, symbol: str, rules: RowRule, order: RowOrder) -> TickerRow | None:
+        """The ticker as it shows under `rules`, its candidates in `order`; None when
+        unknown or hidden."""
         row = self.rows.get(symbol)
-        return rules.apply(row) if row is not None else None
+        shown = rules.apply(row) if row is not None else None
+        if shown is None or shown.result is None or len(shown.candidates) < 2:
+            return shown
+        return replace(shown, result={**shown.result, "candidates": order.within_ticker(shown)})
 
-    def visible(self, rules: ResultsFilter) -> list[TickerRow]:
-        shown = (rules.apply(row) for _, row in sorted(self.rows.items()))
-        return [row for row in shown if row is not None]
+    def visible(self, rules: RowRule, order: RowOrder) -> list[TickerRow]:
+        """The tickers `rules` lets through, in `order`."""
+        shown = (self.shown(symbol, rules, order) for symbol in self.rows)
+        return sorted((row for row in shown if row is not None), key=order.ticker_key)
+
+    def contracts(self, rules: RowRule, order: RowOrder) -> list[tuple[TickerRow, CandidateData]]:
+        """Every candidate `rules` lets through, across tickers, in `order`."""
+        pairs = [
+            (row, candidate)
+            for source in self.rows.values()
+            if (row := rules.apply(source)) is not None
+            for candidate in row.candidates
+        ]
+        pairs.sort(key=lambda pair: order.contract_key(*pair))
+        return pairs
+
+    @property
+    def candidate_count(self) -> int:
+        return sum(len(row.candidates) for row in self.rows.values())
 
     @property
     def latest_scan(self) -> datetime | None:

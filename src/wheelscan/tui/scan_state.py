@@ -1,35 +1,31 @@
 """The scan the app shows, as one record with pure transitions (no Textual, no I/O).
 
-    IDLE ─start_own─▶ SCANNING (own) ───────┐
-     │                                      ├─ended─▶ FINISHED | FAILED | CANCELLED
-     └──watch─────▶ SCANNING (watching) ────┘           (and from there a new scan)
+    IDLE ─start_own─▶ SCANNING (own process) ──┐
+     │                                          ├─ended─▶ FINISHED | FAILED | CANCELLED
+     └──watch─────▶ SCANNING (watching) ───────┘           (and from there a new scan)
 
-An own scan is the app's: it streams its events here (`fold_events`) and can be
-cancelled. A watched scan belongs to another process holding the scan lock: its
-counters come from the store's progress record (`progressed`), and it can only be
-followed. The app keeps exactly one `ScanRun`; the widgets render it.
+The app never scans in its own process. An own scan is a scan process the app
+started (`s`, tui.child); a watched one belongs to another process (a cron
+refresh). Both are followed the same way, through the store: each poll
+(`StorePoll`) brings the lock, the progress header and the progress rows after
+the `seen` ones, and `follow_scan` folds them into the run and the book. An own
+scan can be stopped (`c`) and also ends when its process exits; a watched one
+ends when its lock is gone. The app keeps exactly one `ScanRun`; widgets render it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
-from wheelscan.core.models import (
-    ScanEvent,
-    ScanStarted,
-    ScanState,
-    TickerFailed,
-    TickerFinished,
-    TickerStarted,
-)
-from wheelscan.tui.model import Result, ResultsBook, parse_times, result_times
+from wheelscan.cli.messages import ExitCode
+from wheelscan.core.models import ScanState
+from wheelscan.tui.model import FinishedTicker, ResultsBook, parse_times
 
 if TYPE_CHECKING:
-    from wheelscan.store import LockInfo, Progress
+    from wheelscan.store import LockInfo, ProgressHeader, ProgressRow
 
 Mode = Literal["idle", "scanning", "watching"]
 
@@ -64,10 +60,12 @@ class ScanRun:
     """The current (or last) scan: its phase, whose it is, and its counters.
 
     `subject` completes the title: "the watchlist (demo)" for an own scan, "a
-    watchlist scan by pid 12 on box" for a watched one. `in_flight` are the
-    tickers the own scan is fetching now. `outcome` and `message` say how the
-    last scan ended (`outcome` None: it ended without telling, e.g. another
-    process's scan whose record was already replaced).
+    watchlist scan by pid 12 on box" for a watched one. `pid` and `launched_at`
+    (wall-clock, the process's start) name the own scan's process. `scan_id` is
+    known once the scan's lock is read; `seen` counts the progress rows applied.
+    `in_flight` are the tickers the scan is fetching now (its progress's current).
+    `outcome` and `message` say how the last scan ended (`outcome` None: it ended
+    without telling, e.g. another process's scan whose record was already replaced).
     """
 
     phase: ScanPhase = ScanPhase.IDLE
@@ -80,6 +78,9 @@ class ScanRun:
     errors: int = 0
     in_flight: frozenset[str] = field(default_factory=frozenset)
     scan_id: str | None = None
+    seen: int = 0
+    pid: int | None = None
+    launched_at: datetime | None = None
     cancelling: bool = False
     outcome: ScanState | None = None
     message: str = ""
@@ -99,7 +100,7 @@ class ScanRun:
     @property
     def title(self) -> str:
         if self.cancelling:
-            return "Cancelling…"
+            return "Stopping the scan…"
         verb = "Watching" if self.origin is ScanOrigin.WATCHING else "Scanning"
         return f"{verb} {self.subject}"
 
@@ -114,16 +115,35 @@ class ScanRun:
             return None
         return self.elapsed_s(now) / self.done * (self.total - self.done)
 
+    def scan_of(self, lock: LockInfo | None) -> str | None:
+        """The scan to read progress of: the one followed, else the lock holder's when it
+        is the followed process (any holder for a watched scan)."""
+        if self.scan_id is not None:
+            return self.scan_id
+        if lock is not None and (self.pid is None or lock.pid == self.pid):
+            return lock.scan_id
+        return None
+
+    def rows_seen(self, scan_id: str | None) -> int:
+        """How many of `scan_id`'s progress rows are applied already."""
+        return self.seen if scan_id is not None and scan_id == self.scan_id else 0
+
     # -- transitions ---------------------------------------------------------------
 
     def start_own(self, subject: str, now: datetime) -> ScanRun:
-        """The app starts its own scan."""
+        """The app starts a scan process (its pid comes with `launched`)."""
         if self.running:
             raise ScanTransitionError(f"cannot start a scan while {self.mode}")
         return ScanRun(ScanPhase.SCANNING, ScanOrigin.OWN, subject, started_at=now)
 
+    def launched(self, pid: int, at: datetime) -> ScanRun:
+        """The own scan's process runs: `pid`, started at wall-clock time `at`."""
+        if self.mode != "scanning":
+            raise ScanTransitionError(f"no scan of ours to launch while {self.mode}")
+        return replace(self, pid=pid, launched_at=at)
+
     def watch(self, subject: str, scan_id: str | None, now: datetime) -> ScanRun:
-        """Follow another process's scan (also when the app's own scan found the lock taken)."""
+        """Follow another process's scan (also when the own scan found the lock taken)."""
         if self.mode == "watching":
             raise ScanTransitionError("already watching a scan")
         return ScanRun(
@@ -131,39 +151,33 @@ class ScanRun:
         )
 
     def cancel(self) -> ScanRun:
-        """The user asked the own scan to stop; it ends when the scan says so (`ended`)."""
+        """The user asked the own scan to stop; it ends when its process does."""
         if self.mode != "scanning":
             raise ScanTransitionError(f"nothing of ours to cancel while {self.mode}")
         return replace(self, cancelling=True)
 
-    def progressed(
-        self,
-        *,
-        done: int,
-        total: int,
-        candidates: int,
-        errors: int,
-        scan_id: str | None,
-        started_at: datetime | None = None,
-    ) -> ScanRun:
-        """A watched scan's counters, as its progress record has them."""
-        if self.mode != "watching":
-            raise ScanTransitionError(f"no watched scan to update while {self.mode}")
+    def following(self, scan_id: str) -> ScanRun:
+        """The scan is `scan_id` (known once its lock is read)."""
+        if not self.running:
+            raise ScanTransitionError(f"no scan to follow while {self.phase}")
+        return replace(self, scan_id=scan_id, seen=0 if scan_id != self.scan_id else self.seen)
+
+    def progressed(self, header: ProgressHeader, rows_read: int) -> ScanRun:
+        """The scan's counters as its progress header has them; `rows_read` more rows seen."""
+        if not self.running:
+            raise ScanTransitionError(f"no scan to update while {self.phase}")
+        started = parse_times({"scan": header.started}).get("scan")
+        current = header.current if header.current and not header.finished else None
         return replace(
             self,
-            done=done,
-            total=total,
-            candidates=candidates,
-            errors=errors,
-            scan_id=scan_id,
-            started_at=started_at or self.started_at,
+            done=header.done,
+            total=header.total,
+            candidates=header.candidates,
+            errors=header.errors,
+            seen=self.seen + rows_read,
+            in_flight=frozenset([current]) if current else frozenset(),
+            started_at=started or self.started_at,
         )
-
-    def following(self, scan_id: str) -> ScanRun:
-        """The watched scan is the lock holder's `scan_id` (known once its lock is read)."""
-        if self.mode != "watching":
-            raise ScanTransitionError(f"no watched scan to follow while {self.mode}")
-        return replace(self, scan_id=scan_id)
 
     def ended(self, outcome: ScanState | None, message: str = "") -> ScanRun:
         """The scan is over: `outcome` says how. None: not known (counted as finished);
@@ -178,65 +192,45 @@ class ScanRun:
             in_flight=frozenset(),
             cancelling=False,
             scan_id=None,
+            seen=0,
             outcome=outcome,
             message=message,
         )
 
     def crashed(self, error: str) -> ScanRun:
-        """The own scan raised before it could report an outcome."""
+        """The own scan's process ended (or could not start) without a scan to report."""
         return self.ended(ScanState.FAILED, error)
 
 
 @dataclass(frozen=True)
-class Folded:
-    """What a batch of own-scan events or a poll of a watched scan changed: the new run,
-    and the tickers with a new result or error (`changed`, once each, in order).
+class StorePoll:
+    """One look at the store for the scan the app follows.
 
-    The tickers whose "scanning…" mark came or went are `run.in_flight` against the
-    run before.
+    `lock` is the scan lock's holder; `header` the progress header and `rows` the
+    rows after the ones already seen (all of them when the header is another
+    scan's). For an own scan, `exit_code` is its process's, once it has exited
+    (read before the store, so the store then holds everything it wrote), and
+    `error_line` the last line it wrote to stderr. `warning`: the store could not
+    be read.
     """
+
+    lock: LockInfo | None
+    header: ProgressHeader | None
+    rows: list[ProgressRow] = field(default_factory=list)
+    exit_code: int | None = None
+    error_line: str = ""
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What a poll changed: the new run and the tickers with a new result or error
+    (`changed`, once each, in order). `refused`: the own scan's process found the
+    lock held by another scan, which the app should watch instead."""
 
     run: ScanRun
     changed: list[str]
-
-
-def fold_events(
-    run: ScanRun, book: ResultsBook, posted: Iterable[tuple[ScanEvent, Result]], now: datetime
-) -> Folded:
-    """Apply own-scan events (each with its finished ticker's JSON result, or {}) to the
-    run's counters and to `book` (updated in place). Pure apart from `book`."""
-    done, total = run.done, run.total
-    candidates, errors = run.candidates, run.errors
-    in_flight = set(run.in_flight)
-    changed: dict[str, None] = {}
-    for event, result in posted:
-        if isinstance(event, ScanStarted):
-            total = event.total
-            continue
-        if isinstance(event, TickerStarted):
-            in_flight.add(event.symbol)
-            continue
-        if isinstance(event, TickerFinished):
-            failures = event.result.expiration_errors
-            error = "; ".join(f"{d}: {r}" for d, r in failures.items()) if failures else None
-            book.finished(event.symbol, result, now, error)
-            candidates += len(event.result.candidates)
-            errors += bool(error)
-        elif isinstance(event, TickerFailed):
-            book.failed(event.symbol, event.reason)
-            errors += 1
-        in_flight.discard(event.symbol)
-        done, total = event.done, event.total
-        changed[event.symbol] = None
-    folded = replace(
-        run,
-        done=done,
-        total=total,
-        candidates=candidates,
-        errors=errors,
-        in_flight=frozenset(in_flight),
-    )
-    return Folded(folded, list(changed))
+    refused: bool = False
 
 
 OTHER_SCAN_OVER = "The other process's scan is over."
@@ -249,30 +243,60 @@ def _state(text: str) -> ScanState | None:
         return None
 
 
-def follow_progress(
-    run: ScanRun, book: ResultsBook, lock: LockInfo | None, progress: Progress | None
-) -> Folded:
-    """One poll of a watched scan: the lock and progress record as the store has them.
+def _is_ours(run: ScanRun, poll: StorePoll) -> bool:
+    """Whether the poll's progress header is the followed scan's. Before its lock was
+    read, an own scan's process that has exited owns a header it started itself."""
+    header = poll.header
+    if header is None:
+        return False
+    if run.scan_id is not None:
+        return header.scan_id == run.scan_id
+    if run.origin is not ScanOrigin.OWN or poll.exit_code is None or run.launched_at is None:
+        return False
+    started = parse_times({"scan": header.started}).get("scan")
+    return started is not None and started >= run.launched_at
 
-    While the lock is held, the holder's progress (when it is that scan's) sets the
-    counters and lays its partial results over `book` (updated in place). Once the
-    lock is gone the run has ended: with the record's state when the record is the
-    watched scan's, else without a known outcome.
-    """
+
+def _process_outcome(run: ScanRun, poll: StorePoll, ours: bool) -> Followed | None:
+    """How an own scan ended once its process exited (None: it still runs)."""
+    code = poll.exit_code
+    if code is None:
+        return None
+    header = poll.header
+    if ours and header is not None and header.finished:
+        return Followed(run.ended(_state(header.state), header.message), [])
+    if ours:
+        why = poll.error_line or f"the scan process ended before the scan did (exit {code})"
+        return Followed(run.crashed(why), [])
+    if code == ExitCode.LOCKED:
+        return Followed(run, [], refused=True)
+    if code == ExitCode.INTERRUPTED or run.cancelling:
+        return Followed(run.ended(ScanState.CANCELLED, "Stopped before it started."), [])
+    if code == 0:
+        return Followed(run.ended(None, "The scan process finished."), [])
+    return Followed(run.crashed(poll.error_line or f"the scan process exited with {code}"), [])
+
+
+def follow_scan(run: ScanRun, book: ResultsBook, poll: StorePoll) -> Followed:
+    """One poll of the followed scan: its counters, its finished tickers laid over `book`
+    (updated in place), and whether it has ended."""
+    lock = poll.lock
+    if poll.warning is not None and poll.exit_code is None:
+        return Followed(run, [])
+    if run.scan_id is None and (scan_id := run.scan_of(lock)) is not None:
+        run = run.following(scan_id)
+    ours = _is_ours(run, poll)
     changed: list[str] = []
-    if lock is not None and progress is not None and progress.scan_id == lock.scan_id:
-        run = run.progressed(
-            done=progress.done,
-            total=progress.total,
-            candidates=progress.candidates,
-            errors=len(progress.errors),
-            scan_id=lock.scan_id,
-            started_at=parse_times({"scan": progress.started}).get("scan"),
-        )
-        results = progress.results
-        changed = book.overlay(results, result_times(results), progress.errors)
-    if lock is not None:
-        return Folded(run.following(lock.scan_id), changed)
-    if progress is not None and progress.scan_id == run.scan_id:
-        return Folded(run.ended(_state(progress.state), progress.message), changed)
-    return Folded(run.ended(None, OTHER_SCAN_OVER), changed)
+    if ours and poll.header is not None:
+        run = run.following(poll.header.scan_id)
+        tickers = [FinishedTicker(row.symbol, row.result, row.error) for row in poll.rows]
+        changed = book.finish(tickers)
+        run = run.progressed(poll.header, len(poll.rows))
+    if run.origin is ScanOrigin.OWN:
+        ended = _process_outcome(run, poll, ours)
+        return Followed(ended.run, changed, ended.refused) if ended else Followed(run, changed)
+    if lock is not None and lock.scan_id == run.scan_id:
+        return Followed(run, changed)
+    if ours and poll.header is not None:
+        return Followed(run.ended(_state(poll.header.state), poll.header.message), changed)
+    return Followed(run.ended(None, OTHER_SCAN_OVER), changed)

@@ -1,15 +1,18 @@
 """The app's main view (between header and footer): its layout, how it draws the app's
 data, and its widgets' own events.
 
-The view keeps no state beyond what its widgets show: it reads the app's
-`ResultsBook` (shared, never changed here) and is handed the filter, the scan
-record and the moment to draw at. Other views (all candidates, calls, the plan)
-will sit beside the puts tree in `#main`.
+Four views share the space under the view bar (one shows at a time): Puts (the
+tree per ticker), All candidates (one table across tickers), Calls and Plan.
+The detail panel sits beside them on a wide screen and below them on a narrow
+one (`-narrow`, under `NARROW_BELOW` columns). The view keeps no state beyond
+what its widgets show: it reads the app's `ResultsBook` (never changed here) and
+is handed the filter, the order and the scan record to draw with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -17,14 +20,29 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Tree
+from textual.containers import Container, Vertical
+from textual.widgets import ContentSwitcher, Input, Label, Static, Tree
 
+from wheelscan.cli.messages import plural
 from wheelscan.market import Clock
+from wheelscan.tui.columns import Column, SortOrder
+from wheelscan.tui.filtering import ResultsFilter
 from wheelscan.tui.formatting import empty_hint
-from wheelscan.tui.model import ResultsBook, ResultsFilter
+from wheelscan.tui.grid import RowsTable
+from wheelscan.tui.model import CandidateData, ResultsBook, TickerRow
 from wheelscan.tui.runtime import while_running
 from wheelscan.tui.scan_state import ScanRun
+from wheelscan.tui.tables import (
+    CALL_COLUMNS,
+    ContractRow,
+    call_cells,
+    call_rows,
+    candidate_columns,
+    contract_cells,
+    grid_columns,
+    holding_lines,
+    sorted_header,
+)
 from wheelscan.tui.widgets import (
     ColumnHeader,
     DetailPanel,
@@ -33,34 +51,68 @@ from wheelscan.tui.widgets import (
     RowMarks,
     ScanProgress,
     StatusLine,
+    ViewBar,
 )
 
-FILTER_PLACEHOLDER = "ticker (e.g. AAP) or minimum annualized % (e.g. 40)"
+FILTER_PLACEHOLDER = "filter: ko  ann>40  delta<0.15  dte<=14  badge:good  (esc clears, ? help)"
+NARROW_BELOW = 110
+NO_POSITIONS = (
+    "No shares recorded, so no covered call to sell. Record what you hold with\n"
+    "  wheelscan positions add-shares KO 100 58.20     (100 shares at $58.20)\n"
+    "  wheelscan positions assign KO261218P00060000     (an assigned put)\n"
+    "then press r. Calls come from the answers the last scan kept (no extra request)."
+)
+PLAN_UNAVAILABLE = (
+    "The plan (SPEC 10) lists open shorts to manage, covered calls and new puts that fit\n"
+    "your cash, each with an order ticket. It is not part of this build yet: run\n"
+    "`wheelscan plan` when it is, and record positions with `wheelscan positions`."
+)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What the puts view was last drawn with, to draw it again on a resize."""
+
+    rules: ResultsFilter
+    order: SortOrder
+    in_flight: frozenset[str]
 
 
 class MainView(Vertical):
-    """Status line, scan progress, the puts tree with its detail panel, the filter field."""
+    """View bar, status line, scan progress, the four views, the detail panel, the filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "toggle_details", "Details panel", show=False),
-        Binding("escape", "close_panels", "Close", show=False),
+        Binding("d", "toggle_details", "Details", show=False),
     ]
 
     def __init__(self, book: ResultsBook, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.book = book
         self.clock = clock
+        self.drawn: Drawn | None = None
+        self.leaf_keys: tuple[str, ...] = ()
+        self._candidate_columns: list[Column] = []
 
     def compose(self) -> ComposeResult:
+        yield ViewBar(id="views")
         yield StatusLine(id="status")
         yield ScanProgress(id="progress")
-        with Horizontal(id="main"):
-            with Vertical(id="results"):
-                yield ColumnHeader(id="columns")
-                yield Label(id="empty")
-                yield ResultsTree(id="tree")
+        with Container(id="main"):
+            with ContentSwitcher(initial="puts", id="switcher"):
+                with Vertical(id="puts"):
+                    yield ColumnHeader(id="columns")
+                    yield Label(id="empty")
+                    yield ResultsTree(id="tree")
+                with Vertical(id="all"):
+                    yield RowsTable[ContractRow](self._contract_cells, id="candidates")
+                    yield Label(id="all-note")
+                with Vertical(id="calls"):
+                    yield Static(id="calls-note")
+                    yield RowsTable[dict[str, Any]](call_cells, id="calls-table")
+                with Vertical(id="plan"):
+                    yield Static(PLAN_UNAVAILABLE, id="plan-note")
             yield DetailPanel(id="details")
-        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter")
+        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
 
     def on_mount(self) -> None:
         for hidden in ("#progress", "#filter", "#details", "#empty"):
@@ -72,6 +124,10 @@ class MainView(Vertical):
         return self.query_one(ResultsTree)
 
     @property
+    def candidates(self) -> RowsTable[ContractRow]:
+        return self.query_one("#candidates", RowsTable)
+
+    @property
     def details(self) -> DetailPanel:
         return self.query_one(DetailPanel)
 
@@ -79,12 +135,39 @@ class MainView(Vertical):
     def filter_field(self) -> Input:
         return self.query_one("#filter", Input)
 
-    # -- drawing ------------------------------------------------------------------
+    @property
+    def view(self) -> str:
+        return self.query_one(ContentSwitcher).current or "puts"
+
+    # -- layout -------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#main").set_class(event.size.width < NARROW_BELOW, "-narrow")
+        self.call_after_refresh(self._redraw_if_columns_changed)
+
+    def _redraw_if_columns_changed(self) -> None:
+        if self.drawn is not None and self.is_mounted:
+            keys = tuple(c.key for c in self._marks(frozenset()).columns)
+            if keys != self.leaf_keys:
+                self.show_book(self.drawn.rules, self.drawn.order, self.drawn.in_flight)
+
+    def switch(self, view: str) -> None:
+        self.query_one(ContentSwitcher).current = view
+        focus = {"puts": "#tree", "all": "#candidates", "calls": "#calls-table"}.get(view)
+        if focus:
+            self.query_one(focus).focus()
+        self.show_details()
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def show_views(self, sort: SortOrder | None, rules: ResultsFilter) -> None:
+        problems = "; ".join(rules.problems)
+        self.query_one(ViewBar).show(self.view, sort, rules.text, problems)
 
     def show_status(
-        self, market: Text, data_age: str, stale: bool, criteria: str, filter_text: str
+        self, demo: bool, market: Text, data_age: str, stale: bool, criteria: str
     ) -> None:
-        self.query_one(StatusLine).show(market, data_age, stale, criteria, filter_text)
+        self.query_one(StatusLine).show(demo, market, data_age, stale, criteria)
 
     def show_scan(self, run: ScanRun, now: datetime) -> None:
         """The progress block while a scan runs; hidden otherwise."""
@@ -93,28 +176,49 @@ class MainView(Vertical):
         if run.running:
             progress.show(run, now)
 
-    def show_book(self, rules: ResultsFilter, marks: RowMarks) -> None:
-        """Exactly the tickers `rules` lets through, with the open panel's details."""
-        self.tree.show_rows(self.book.visible(rules), marks)
+    def _marks(self, in_flight: frozenset[str]) -> RowMarks:
+        width = self.tree.scrollable_content_region.width or self.size.width or 80
+        return RowMarks.for_width(in_flight, self.clock(), width)
+
+    def show_book(self, rules: ResultsFilter, order: SortOrder, in_flight: frozenset[str]) -> None:
+        """Exactly the tickers `rules` lets through, in `order`, with the open panel's details."""
+        self.drawn = Drawn(rules, order, in_flight)
+        marks = self._marks(in_flight)
+        self.leaf_keys = tuple(c.key for c in marks.columns)
+        self.query_one(ColumnHeader).show(list(marks.columns))
+        self.tree.show_rows(self.book.visible(rules, order), marks, order)
         self._after_rows(rules)
 
-    def show_tickers(self, symbols: Iterable[str], rules: ResultsFilter, marks: RowMarks) -> None:
+    def show_tickers(
+        self,
+        symbols: Iterable[str],
+        rules: ResultsFilter,
+        order: SortOrder,
+        in_flight: frozenset[str],
+    ) -> None:
         """Some tickers changed: redraw those, dropping the ones `rules` now hides."""
+        self.drawn = Drawn(rules, order, in_flight)
         shown, hidden = [], []
         for symbol in symbols:
-            row = self.book.shown(symbol, rules)
+            row = self.book.shown(symbol, rules, order)
             if row is None:
                 hidden.append(symbol)
             else:
                 shown.append(row)
-        self.tree.update_rows(shown, hidden, marks)
+        self.tree.update_rows(shown, hidden, self._marks(in_flight), order)
         self._after_rows(rules)
 
-    def show_marks(self, symbols: Iterable[str], rules: ResultsFilter, marks: RowMarks) -> None:
+    def show_marks(
+        self,
+        symbols: Iterable[str],
+        rules: ResultsFilter,
+        order: SortOrder,
+        in_flight: frozenset[str],
+    ) -> None:
         """Only the "scanning…" mark of these tickers changed: redo their labels alone."""
-        rows = [row for symbol in symbols if (row := self.book.shown(symbol, rules)) is not None]
+        rows = [r for symbol in symbols if (r := self.book.shown(symbol, rules, order)) is not None]
         if rows:
-            self.tree.relabel(rows, marks)
+            self.tree.relabel(rows, self._marks(in_flight))
 
     def _after_rows(self, rules: ResultsFilter) -> None:
         hint = self.query_one("#empty", Label)
@@ -122,23 +226,86 @@ class MainView(Vertical):
         hint.update(empty_hint(bool(self.book.rows), rules))
         self.show_details()
 
+    def show_candidates(self, rules: ResultsFilter, order: SortOrder) -> None:
+        """The all-candidates table: every candidate `rules` keeps, across tickers, in `order`."""
+        table = self.candidates
+        columns = candidate_columns(table.scrollable_content_region.width or self.size.width)
+        self._candidate_columns = columns
+        pairs = self.book.contracts(rules, order)
+        table.show(
+            grid_columns(columns),
+            [(candidate["contract"], (row, candidate)) for row, candidate in pairs],
+            sorted_header(columns, order),
+        )
+        note = self.query_one("#all-note", Label)
+        total = self.book.candidate_count
+        shown = f"{plural(len(pairs), 'candidate')}" + (f" of {total:,}" if rules.active else "")
+        note.update(
+            Text(f" {shown} · o next sort column, O reverses, click a heading", style="dim")
+            if pairs
+            else Text(" " + empty_hint(bool(self.book.rows), rules), style="dim")
+        )
+        self.show_details()
+
+    def _contract_cells(self, pair: ContractRow) -> list[Text]:
+        return contract_cells(self._candidate_columns, pair)
+
+    def show_calls(self, document: dict[str, Any] | None, error: str | None) -> None:
+        note = self.query_one("#calls-note", Static)
+        table = self.query_one("#calls-table", RowsTable)
+        if document is None:
+            note.update(Text(f"Covered calls could not be read: {error}", style="bold red"))
+            table.show(CALL_COLUMNS, [])
+            return
+        lines = holding_lines(document)
+        if not lines:
+            note.update(Text(NO_POSITIONS))
+        else:
+            text = Text("\n").join(lines)
+            note.update(text)
+        table.show(CALL_COLUMNS, call_rows(document))
+        table.display = bool(table.keys)
+
+    # -- what the cursor is on -----------------------------------------------------------
+
+    def cursor_contract(self) -> tuple[TickerRow, CandidateData] | None:
+        """The put contract under the cursor of the puts or all-candidates view."""
+        if self.view == "all":
+            return self.candidates.cursor_data
+        node = self.tree.cursor_node
+        ref = node.data if node is not None else None
+        row = self.book.rows.get(ref.symbol) if ref is not None else None
+        if ref is None or ref.contract is None or row is None:
+            return None
+        found = [c for c in row.candidates if c["contract"] == ref.contract]
+        return (row, found[0]) if found else None
+
+    def cursor_call(self) -> dict[str, Any] | None:
+        return self.query_one("#calls-table", RowsTable).cursor_data
+
+    def cursor_symbol(self) -> str | None:
+        node = self.tree.cursor_node
+        return node.data.symbol if node is not None and node.data is not None else None
+
+    # -- details ---------------------------------------------------------------------------
+
     def show_details(self) -> None:
-        """The highlighted node's figures, if the panel is open."""
+        """The highlighted node's or row's figures, if the panel is open."""
         panel = self.details
         if not panel.display:
             return
-        node = self.tree.cursor_node
-        ref = node.data if node is not None else None
+        if self.view == "all":
+            pair = self.candidates.cursor_data
+            ref = NodeRef(pair[0].symbol, pair[1]["contract"]) if pair else None
+        else:
+            node = self.tree.cursor_node
+            ref = node.data if node is not None else None
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         panel.show(ref, row, self.clock())
 
     def action_toggle_details(self) -> None:
         self.details.display = not self.details.display
         self.show_details()
-
-    def action_close_panels(self) -> None:
-        self.details.display = False
-        self.tree.focus()
 
     @on(Tree.NodeSelected, "#tree")
     @while_running
@@ -151,9 +318,16 @@ class MainView(Vertical):
             self.details.display = True
         self.show_details()
 
-    @on(Tree.NodeHighlighted, "#tree")
+    @on(RowsTable.Selected, "#candidates")
     @while_running
-    def follow_highlight(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+    def open_candidate_details(self, event: RowsTable.Selected) -> None:
+        self.details.display = True
+        self.show_details()
+
+    @on(Tree.NodeHighlighted, "#tree")
+    @on(RowsTable.Highlighted, "#candidates")
+    @while_running
+    def follow_highlight(self, event: Any) -> None:
         self.show_details()
 
     # -- the filter field ---------------------------------------------------------------
@@ -162,13 +336,9 @@ class MainView(Vertical):
         field = self.filter_field
         field.display = True
         field.value = text
+        field.cursor_position = len(text)
         field.focus()
 
     def close_filter(self) -> None:
         self.filter_field.display = False
-        self.tree.focus()
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.filter_field.has_focus:
-            event.stop()
-            self.close_filter()
+        self.switch(self.view)

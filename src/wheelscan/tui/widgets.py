@@ -1,4 +1,4 @@
-"""The app's widgets: status line, scan progress, results tree, detail panel, export dialog.
+"""The app's widgets: view bar, status line, scan progress, puts tree, detail panel, export dialog.
 
 They hold no scan logic: the app hands them plain data (`TickerRow`s, counters)
 and they render it.
@@ -6,26 +6,33 @@ and they render it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from wheelscan.tui.formatting import (
-    candidate_details,
+from wheelscan.tui.app_state import VIEW_TITLES, VIEWS
+from wheelscan.tui.columns import Column, SortOrder
+from wheelscan.tui.formatting import scan_clock, scan_counters
+from wheelscan.tui.labels import (
+    candidate_figures,
     candidate_header,
     candidate_label,
-    scan_counters,
-    ticker_details,
+    figures_table,
+    leaf_columns,
+    ticker_figures,
     ticker_label,
 )
 from wheelscan.tui.model import CandidateData, TickerRow
@@ -40,25 +47,66 @@ class NodeRef:
     contract: str | None = None
 
 
-class StatusLine(Static):
-    """Market state, data age, criteria and filter, on one line under the title."""
+class ViewBar(Static):
+    """The views (click one, or press its number), the sort and the filter, on one line."""
 
     shown: Text | None = None
 
-    def show(
-        self, market: Text, data_age: str, stale: bool, criteria: str, filter_text: str
-    ) -> None:
+    def show(self, view: str, sort: SortOrder | None, filter_text: str, problems: str) -> None:
+        text = Text(no_wrap=False)
+        for number, name in enumerate(VIEWS, start=1):
+            style = "bold reverse" if name == view else ""
+            text.append(f" {number} {VIEW_TITLES[name]} ", style=style)
+            text.append(" ")
+        if sort is not None:
+            text.append("│ ", style="dim")
+            text.append(f"sort {sort.describe()} ", style="cyan")
+        if filter_text:
+            text.append("│ ", style="dim")
+            text.append(f"filter {filter_text}", style="bold yellow")
+        if problems:
+            text.append(f" (? {problems})", style="red")
+        if text != self.shown:
+            self.shown = text
+            self.update(text)
+
+    @dataclass
+    class Chosen(Message):
+        """A view's name was clicked."""
+
+        view: str
+
+    def on_click(self, event: events.Click) -> None:
+        x = event.x
+        for number, name in enumerate(VIEWS, start=1):
+            width = cell_len(f" {number} {VIEW_TITLES[name]} ") + 1
+            if x < width:
+                self.post_message(self.Chosen(name))
+                return
+            x -= width
+
+
+class StatusLine(Static):
+    """DEMO (when it is), market state, data age, criteria, on one line under the views."""
+
+    shown: Text | None = None
+
+    def show(self, demo: bool, market: Text, data_age: str, stale: bool, criteria: str) -> None:
         text = Text()
+        if demo:
+            text.append(" DEMO ", style="bold reverse yellow")
+            text.append(" simulated market ", style="yellow")
+            text.append("│ ", style="dim")
         text.append_text(market)
         text.append(" │ ", style="dim")
-        text.append(f"results: {data_age}")
-        if stale:
-            text.append(" (stale)", style="bold red")
+        if data_age == "none yet":
+            text.append("no results yet")
+        else:
+            text.append("results ")
+            text.append("stale" if stale else "fresh", style="bold red" if stale else "green")
+            text.append(f", {data_age}")
         text.append(" │ ", style="dim")
         text.append(criteria, style="cyan")
-        if filter_text:
-            text.append(" │ ", style="dim")
-            text.append(f"filter: {filter_text}", style="bold yellow")
         if text != self.shown:
             self.shown = text
             self.update(text)
@@ -67,7 +115,7 @@ class StatusLine(Static):
 class ScanProgress(Vertical):
     """A running scan: its title, a bar, and counters (done/total, candidates, errors, time)."""
 
-    shown_title: str | None = None
+    shown_title: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="scan-title")
@@ -76,53 +124,67 @@ class ScanProgress(Vertical):
             yield Label(id="scan-counters")
 
     def show(self, run: ScanRun, now: datetime) -> None:
-        if run.title != self.shown_title:
-            self.shown_title = run.title
-            self.query_one("#scan-title", Label).update(Text(run.title, style="bold"))
+        title = Text(run.title, style="bold")
+        title.append(f"  {scan_clock(run, now)}")
+        if run.mode == "scanning" and not run.cancelling:
+            title.append("  (c stops it)", style="dim")
+        if title != self.shown_title:
+            self.shown_title = title
+            self.query_one("#scan-title", Label).update(title)
         bar = self.query_one(ProgressBar)
         bar.update(total=run.total or None, progress=run.done)
-        # The counters fill the rest of their line (app.tcss): no layout pass for new figures.
-        self.query_one("#scan-counters", Label).update(scan_counters(run, now), layout=False)
+        self.query_one("#scan-counters", Label).update(scan_counters(run))
 
 
 class ColumnHeader(Static):
     """Column titles above the tree, aligned with the candidate leaves."""
 
-    def on_mount(self) -> None:
-        self.update(candidate_header())
+    def show(self, columns: list[Column]) -> None:
+        self.update(candidate_header(columns))
 
 
 @dataclass(frozen=True)
 class RowMarks:
-    """What a ticker's label shows besides its row: whether the scan is fetching it now,
-    and the moment its scan time is read against (today's times show without a date)."""
+    """How the tree draws a ticker and its leaves now: the tickers the scan is fetching,
+    the moment scan times are read against, the leaf columns that fit, the label width."""
 
     in_flight: frozenset[str]
     now: datetime
+    columns: tuple[Column, ...] = ()
+    width: int | None = None
+
+    @classmethod
+    def for_width(cls, in_flight: frozenset[str], now: datetime, width: int) -> RowMarks:
+        return cls(in_flight, now, tuple(leaf_columns(width)), max(20, width - 2))
 
     def label(self, row: TickerRow) -> Text:
-        return ticker_label(row, scanning=row.symbol in self.in_flight, now=self.now)
+        scanning = row.symbol in self.in_flight
+        return ticker_label(row, scanning=scanning, now=self.now, width=self.width)
+
+    def leaf(self, row: TickerRow, candidate: CandidateData) -> Text:
+        return candidate_label(row, candidate, self.columns)
 
 
 class ResultsTree(Tree[NodeRef]):
-    """One collapsible node per ticker, its candidates as aligned leaves.
+    """One collapsible node per ticker, in the sort order, its candidates as aligned leaves.
 
     The expanded tickers are remembered by symbol, so a reload, a filter or a
     streamed update keeps them open. Updates touch only what changed: a new label
     repaints its node's lines, and an expand (even of an open node) makes Textual
     redraw every visible line, so a label that already reads right and an open
-    node are left alone.
+    node are left alone. A ticker whose place in the order changed is moved.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Details", show=True)
+        Binding("enter", "select_cursor", "Details", show=False)
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("results", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("results", **kwargs)
         self.show_root = False
         self.auto_expand = False
         self.expanded_symbols: set[str] = set()
+        self.places: dict[str, tuple[Any, ...]] = {}
 
     def get_label_width(self, node: TreeNode[NodeRef]) -> int:
         """The label's width without rendering it (Textual's default renders every label
@@ -136,60 +198,72 @@ class ResultsTree(Tree[NodeRef]):
     def _ticker_nodes(self) -> dict[str, TreeNode[NodeRef]]:
         return {node.data.symbol: node for node in self.root.children if node.data is not None}
 
-    def show_rows(self, rows: list[TickerRow], marks: RowMarks) -> None:
-        """Show exactly `rows` (in order), updating nodes in place where they exist."""
-        wanted = {row.symbol for row in rows}
+    def show_rows(self, rows: list[TickerRow], marks: RowMarks, order: SortOrder) -> None:
+        """Show exactly `rows` (in their order), updating nodes in place where they exist."""
+        wanted = [row.symbol for row in rows]
         nodes = self._ticker_nodes()
-        hidden = [symbol for symbol in nodes if symbol not in wanted]
-        self.update_rows(rows, hidden, marks, nodes)
+        hidden = [symbol for symbol in nodes if symbol not in set(wanted)]
+        kept = [symbol for symbol in nodes if symbol not in set(hidden)]
+        if kept != [symbol for symbol in wanted if symbol in nodes]:
+            hidden = list(nodes)  # the order changed: draw them again in the new one
+        self.update_rows(rows, hidden, marks, order)
 
     def update_rows(
-        self,
-        rows: list[TickerRow],
-        hidden: list[str],
-        marks: RowMarks,
-        nodes: dict[str, TreeNode[NodeRef]] | None = None,
+        self, rows: list[TickerRow], hidden: list[str], marks: RowMarks, order: SortOrder
     ) -> None:
         """Add or update the nodes of `rows` and remove those of `hidden`; the rest stay."""
-        nodes = self._ticker_nodes() if nodes is None else nodes
+        nodes = self._ticker_nodes()
         for symbol in hidden:
             node = nodes.pop(symbol, None)
+            self.places.pop(symbol, None)
             if node is not None:
                 node.remove()
         for row in rows:
-            self._show_row(row, nodes, marks)
+            self._show_row(row, nodes, marks, order.ticker_key(row))
         if self.cursor_node is None and self.root.children:
             self.move_cursor(self.root.children[0])
 
     def _show_row(
-        self, row: TickerRow, nodes: dict[str, TreeNode[NodeRef]], marks: RowMarks
+        self,
+        row: TickerRow,
+        nodes: dict[str, TreeNode[NodeRef]],
+        marks: RowMarks,
+        place: tuple[Any, ...],
     ) -> None:
-        """Add or update one ticker's node, keeping the tickers in alphabetical order."""
+        """Add or update one ticker's node at its place in the order."""
         label = marks.label(row)
         node = nodes.get(row.symbol)
+        if node is not None and self.places.get(row.symbol) != place:
+            node.remove()
+            del self.places[row.symbol]
+            node = None
         if node is None:
-            after = [s for s in nodes if s > row.symbol]
-            before = nodes[min(after)] if after else None
-            node = nodes[row.symbol] = self.root.add(label, NodeRef(row.symbol), before=before)
+            order = [self.places[n.data.symbol] for n in self.root.children if n.data]
+            index = bisect.bisect(order, place)
+            before = index if index < len(order) else None
+            node = self.root.add(label, NodeRef(row.symbol), before=before)
+            nodes[row.symbol] = node
+            self.places[row.symbol] = place
         else:
             _relabel(node, label)
-        self._fill(node, row.candidates)
+        self._fill(node, row, marks)
         if row.symbol in self.expanded_symbols and node.children and not node.is_expanded:
             node.expand()
 
-    def _fill(self, node: TreeNode[NodeRef], candidates: list[CandidateData]) -> None:
+    def _fill(self, node: TreeNode[NodeRef], row: TickerRow, marks: RowMarks) -> None:
+        candidates = row.candidates
         contracts = [c["contract"] for c in candidates]
         existing = [child.data.contract for child in node.children if child.data is not None]
         if existing == contracts:
             for child, candidate in zip(node.children, candidates, strict=True):
-                _relabel(child, candidate_label(candidate))
+                _relabel(child, marks.leaf(row, candidate))
             return
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         node.remove_children()
         for candidate in candidates:
             leaf = node.add_leaf(
-                candidate_label(candidate), NodeRef(node.data.symbol, candidate["contract"])
-            )  # type: ignore[union-attr]
+                marks.leaf(row, candidate), NodeRef(row.symbol, candidate["contract"])
+            )
             if cursor == leaf.data:
                 self.move_cursor(leaf)
         node.allow_expand = bool(candidates)
@@ -219,18 +293,28 @@ def _relabel(node: TreeNode[NodeRef], label: Text) -> None:
 class DetailPanel(Static):
     """Everything about the highlighted contract (or ticker)."""
 
+    shown: tuple[NodeRef | None, TickerRow | None, datetime] | None = None
+
     def show(self, ref: NodeRef | None, row: TickerRow | None, now: datetime) -> None:
-        self.update(self.render_details(ref, row, now))
+        self.shown = (ref, row, now)
+        self.update(self.render_details(ref, row, now, self.content_size.width or 38))
+
+    def on_resize(self) -> None:
+        """Beside the results or below them, the figures take the width they have."""
+        if self.shown is not None:
+            self.show(*self.shown)
 
     @staticmethod
-    def render_details(ref: NodeRef | None, row: TickerRow | None, now: datetime) -> RenderableType:
+    def render_details(
+        ref: NodeRef | None, row: TickerRow | None, now: datetime, width: int = 38
+    ) -> RenderableType:
         if ref is None or row is None:
             return Text("Highlight a contract to see its figures.", style="dim")
         if ref.contract is None:
-            return ticker_details(row, now)
+            return figures_table(ticker_figures(row, now), width)
         for candidate in row.candidates:
             if candidate["contract"] == ref.contract:
-                return candidate_details(row.symbol, row, candidate)
+                return figures_table(candidate_figures(row, candidate), width)
         return Text("This contract is no longer in the results.", style="dim")
 
 

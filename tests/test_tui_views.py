@@ -1,0 +1,257 @@
+"""The app's views, filter, sort, copy and remembered state, driven with keys and clicks.
+
+The results are tests/snapshots/published.json (a trimmed demo scan), published
+through the real store. Expected rows are picked from that document by hand-written
+rules, not by the app's own filter or sort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tui_support import SNAPSHOTS, publish, use_watchlist, wait_until
+from wheelscan.paths import state_dir
+from wheelscan.tui.app import WheelscanApp
+from wheelscan.tui.grid import RowsTable
+from wheelscan.tui.widgets import ResultsTree
+
+SIZE = (120, 40)
+DOCUMENT: dict[str, Any] = json.loads((SNAPSHOTS / "published.json").read_text())
+RESULTS = DOCUMENT["results"]
+SYMBOLS = sorted(RESULTS)
+
+
+def make_app(tmp_path: Path) -> WheelscanApp:
+    return WheelscanApp(
+        use_watchlist(SYMBOLS), export_dir=tmp_path, check_market=False, idle_poll_s=None
+    )
+
+
+def tickers(app: WheelscanApp) -> list[str]:
+    return [node.data.symbol for node in app.query_one(ResultsTree).root.children]
+
+
+def leaves(app: WheelscanApp) -> dict[str, list[str]]:
+    tree = app.query_one(ResultsTree)
+    return {n.data.symbol: [leaf.data.contract for leaf in n.children] for n in tree.root.children}
+
+
+def table(app: WheelscanApp) -> RowsTable:
+    return app.query_one("#candidates", RowsTable)
+
+
+def every_candidate() -> list[tuple[str, dict[str, Any]]]:
+    return [(s, c) for s in SYMBOLS for c in RESULTS[s]["candidates"]]
+
+
+def last_notice(app: WheelscanApp) -> str:
+    return list(app._notifications)[-1].message
+
+
+async def started(app: WheelscanApp, pilot: Any) -> None:
+    await wait_until(pilot, lambda: len(app.book.rows) == len(SYMBOLS))
+
+
+async def test_number_keys_and_v_switch_views_and_each_says_what_it_holds(tmp_path: Path) -> None:
+    publish(DOCUMENT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.main.view == "puts"
+        await pilot.press("2")
+        assert app.main.view == "all"
+        best_first = sorted(every_candidate(), key=lambda p: -p[1]["annualized_return_pct"])
+        assert table(app).keys == [c["contract"] for _, c in best_first]
+        assert "Puts" in str(app.query_one("#views").render())
+        await pilot.press("3")
+        assert app.main.view == "calls"
+        await wait_until(
+            pilot, lambda: "No shares recorded" in str(app.query_one("#calls-note").render())
+        )
+        await pilot.press("4")
+        assert "plan" in str(app.query_one("#plan-note").render()).lower()
+        await pilot.press("v")
+        assert app.main.view == "puts"
+        await pilot.click("#views", offset=(12, 0))
+        assert app.main.view == "all"
+
+
+async def test_the_filter_applies_as_it_is_typed_and_esc_clears_it(tmp_path: Path) -> None:
+    publish(DOCUMENT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("slash", "k")
+        assert tickers(app) == ["KO"]
+        await pilot.press("backspace", *"dte<=3 ann>30")
+        wanted = {
+            s: [c["contract"] for c in r["candidates"]
+                if c["dte"] <= 3 and c["annualized_return_pct"] > 30]
+            for s, r in RESULTS.items()
+        }  # fmt: skip
+        assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}
+        assert "filter dte<=3 ann>30" in str(app.query_one("#views").render())
+        await pilot.press("enter")
+        assert not app.query_one("#filter").display
+        assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}, "enter keeps it"
+        await pilot.press("slash", *" badge:n/a")
+        assert tickers(app) == ["SPY"]
+        await pilot.press("escape")
+        assert tickers(app) == SYMBOLS
+        assert app.filter.text == ""
+        await pilot.press("slash", *"nosuch>1")
+        assert "unknown column 'nosuch'" in str(app.query_one("#views").render())
+        assert tickers(app) == SYMBOLS
+
+
+async def test_o_sorts_the_tree_and_a_heading_click_sorts_the_table(tmp_path: Path) -> None:
+    publish(DOCUMENT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert tickers(app) == SYMBOLS
+        await pilot.press("o")  # by annualized return, best first
+        best = {
+            s: max(c["annualized_return_pct"] for c in r["candidates"]) for s, r in RESULTS.items()
+        }
+        assert tickers(app) == sorted(SYMBOLS, key=lambda s: -best[s])
+        ticker = tickers(app)[0]
+        returns = [c["annualized_return_pct"] for c in RESULTS[ticker]["candidates"]]
+        assert leaves(app)[ticker] == [
+            c["contract"] for c in sorted(RESULTS[ticker]["candidates"],
+                                          key=lambda c: -c["annualized_return_pct"])
+        ] and len(returns) > 1  # fmt: skip
+        await pilot.press("O")  # lowest first: each ticker by its lowest candidate
+        lowest = {
+            s: min(c["annualized_return_pct"] for c in r["candidates"]) for s, r in RESULTS.items()
+        }
+        assert tickers(app) == sorted(SYMBOLS, key=lambda s: lowest[s])
+        await pilot.press("2")
+        header = table(app).header.plain
+        strike_at = header.index("strike")
+        await pilot.click("#candidates", offset=(strike_at + 2, 0))
+        ties = lambda p: (p[0], p[1]["expiration"])  # noqa: E731 - ties: symbol, expiry
+        by_strike = sorted(every_candidate(), key=lambda p: (-p[1]["strike"], *ties(p)))
+        assert table(app).keys == [c["contract"] for _, c in by_strike]
+        await pilot.click("#candidates", offset=(strike_at + 2, 0))
+        by_strike = sorted(every_candidate(), key=lambda p: (p[1]["strike"], *ties(p)))
+        assert table(app).keys == [c["contract"] for _, c in by_strike]
+        assert "strike" in table(app).header.plain and "↑" in table(app).header.plain
+
+
+async def test_y_copies_the_contract_and_shift_y_its_order_ticket(tmp_path: Path) -> None:
+    publish(DOCUMENT)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("y")
+        assert "Highlight a contract" in last_notice(app)  # a ticker row
+        await pilot.press("enter", "down", "y")
+        first = RESULTS["AAPL"]["candidates"][0]
+        assert app.clipboard == first["contract"]
+        await pilot.press("Y")
+        strike = f"{first['strike']:g}"
+        assert app.clipboard == (
+            f"SELL \u22121 AAPL {first['expiration']} {strike} P @ {first['bid']:.2f} LMT"
+        )
+        assert last_notice(app) == app.clipboard
+        await pilot.press("2", "down", "y")
+        ranked = sorted(every_candidate(), key=lambda p: -p[1]["annualized_return_pct"])
+        assert app.clipboard == ranked[1][1]["contract"]
+
+
+async def test_view_sort_filter_expansion_details_and_theme_outlive_the_app(
+    tmp_path: Path,
+) -> None:
+    publish(DOCUMENT)
+    first = make_app(tmp_path)
+    async with first.run_test(size=SIZE) as pilot:
+        await started(first, pilot)
+        await pilot.press("enter", "o", "slash", *"ann>20", "enter", "d")
+        first.theme = "textual-light"
+        await pilot.press("2", "O", "q")
+    saved = state_dir() / "app.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    again = make_app(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await started(again, pilot)
+        assert again.main.view == "all"
+        assert again.filter.text == "ann>20"
+        assert again.theme == "textual-light"
+        assert again.main.details.display
+        assert again.ui.sort("puts").key == "ann" and again.ui.sort("puts").descending
+        assert again.ui.sort("all").key == "ann" and not again.ui.sort("all").descending
+        await pilot.press("1")
+        assert again.ui.expanded == ("AAPL",)
+        nodes = {n.data.symbol: n for n in again.query_one(ResultsTree).root.children}
+        await wait_until(pilot, lambda: nodes["AAPL"].is_expanded)
+        assert not any(n.is_expanded for s, n in nodes.items() if s != "AAPL")
+
+
+async def test_a_bad_state_file_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    publish(DOCUMENT)
+    path = state_dir() / "app.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"view": "nowhere", "filter": 3, "sort": {"all": {"key": "x"}}}')
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.main.view == "puts" and app.filter.text == ""
+        warning = next(n.message for n in app._notifications if n.title == "App state")
+        assert str(path) in warning and "view" in warning and "filter" in warning
+    path.write_text("{not json")
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert any("not valid JSON" in n.message for n in app._notifications)
+
+
+def calls_json() -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "wheelscan", "calls", "--json", "--source", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+async def test_the_calls_view_shows_what_wheelscan_calls_finds(tmp_path: Path) -> None:
+    """Shares recorded in the ledger; their answers kept by a scan (no request)."""
+    from tui_support import DEMO_CRITERIA
+    from wheelscan.config import Settings
+    from wheelscan.core.models import ScanKind
+    from wheelscan.scan.job import run_scan
+
+    use_watchlist(SYMBOLS)
+    settings = Settings(source="demo", criteria=DEMO_CRITERIA)
+    await asyncio.to_thread(run_scan, SYMBOLS, settings, kind=ScanKind.WATCHLIST)
+    for symbol, price in (("KO", "60"), ("MSFT", "400")):
+        added = subprocess.run(
+            [sys.executable, "-m", "wheelscan", "positions", "add-shares", symbol, "200", price],
+            capture_output=True, text=True, timeout=60, env=os.environ,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    expected = calls_json()
+    wanted = [c["contract"] for r in expected["results"].values() for c in r["candidates"]]
+    assert wanted, "the demo should offer covered calls on these holdings"
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("3")
+        calls = app.query_one("#calls-table", RowsTable)
+        await wait_until(pilot, lambda: bool(calls.keys))
+        assert calls.keys == wanted
+        note = str(app.query_one("#calls-note").render())
+        assert "KO" in note and "200 sh" in note
+        await pilot.press("y")
+        assert app.clipboard == wanted[0]
