@@ -8,6 +8,7 @@ have its own underlying.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -16,7 +17,7 @@ import numpy as np
 
 from wheelscan.core.chains import OptionChain, OptionRows, Underlying
 from wheelscan.core.expiry import years_to_expiry
-from wheelscan.core.forward import ForwardEstimate, estimate_forward, series_quote_pairs
+from wheelscan.core.forward import ForwardEstimate, estimate_forwards, series_quote_pairs
 from wheelscan.core.occ import INDEX, am_settled_mask, standard_root_mask
 
 REGULAR = "REGULAR"
@@ -29,13 +30,35 @@ def standard_mask(rows: OptionRows, underlying: Underlying) -> np.ndarray:
     """Per contract: 100 shares of this underlying in its currency (SPEC 3 `nonstandard`):
     contractSize REGULAR, the quote's currency, and the underlying's own root (an
     adjusted QQQ1 or a mini contract is not)."""
-    roots = standard_root_mask(rows.contract, underlying.symbol, underlying.quote_type)
+    return _standard(rows.contract, rows.contract_size, rows.currency, underlying)
+
+
+def _standard(
+    contracts: list[str], sizes: list[str], currencies: list[str], underlying: Underlying
+) -> np.ndarray:
+    roots = standard_root_mask(contracts, underlying.symbol, underlying.quote_type)
     currency = underlying.currency or ""
     terms = [
-        size == REGULAR and money == currency
-        for size, money in zip(rows.contract_size, rows.currency, strict=True)
+        size == REGULAR and money == currency for size, money in zip(sizes, currencies, strict=True)
     ]
     return roots & np.array(terms, dtype=bool)
+
+
+def _standard_by_quote(rows: OptionRows, sizes: list[int], quotes: list[Underlying]) -> np.ndarray:
+    """`standard_mask` of chains laid end to end, one call per run of chains that share
+    a quote (a ticker's expirations)."""
+    masks, start = [], 0
+    for _, run in itertools.groupby(zip(sizes, quotes, strict=True), key=lambda sq: id(sq[1])):
+        members = list(run)
+        end = start + sum(size for size, _ in members)
+        cut = slice(start, end)
+        masks.append(
+            _standard(
+                rows.contract[cut], rows.contract_size[cut], rows.currency[cut], members[0][1]
+            )
+        )
+        start = end
+    return masks[0] if len(masks) == 1 else np.concatenate(masks)
 
 
 def concat_rows(sides: Sequence[OptionRows]) -> OptionRows:
@@ -45,7 +68,10 @@ def concat_rows(sides: Sequence[OptionRows]) -> OptionRows:
     arrays = {
         name: np.concatenate([getattr(side, name) for side in sides]) for name in _NUMERIC_FIELDS
     }
-    texts = {name: [x for side in sides for x in getattr(side, name)] for name in _TEXT_FIELDS}
+    texts = {
+        name: list(itertools.chain.from_iterable(getattr(side, name) for side in sides))
+        for name in _TEXT_FIELDS
+    }
     return OptionRows(**arrays, **texts)
 
 
@@ -80,33 +106,35 @@ def price_chains(
 
     `underlyings` is one quote for all the chains, or one per chain. A chain holds one
     series (16:00), or for an index two: the index's own AM-settled root and its PM
-    series (SPX and SPXW on a third Friday). Series 2c is chain c's PM series, 2c + 1
-    its AM one. Each series' forward comes from its own standard calls and puts; the
-    one an expiration reports is the PM series', unless only AM contracts are listed.
+    series (SPX and SPXW on a third Friday). Each series' forward comes from its own
+    standard calls and puts; the one an expiration reports is the PM series', unless
+    only AM contracts are listed.
     """
     count = len(chains)
     quotes = [underlyings] * count if isinstance(underlyings, Underlying) else list(underlyings)
     is_index = [quote.quote_type == INDEX for quote in quotes]
+    stride = 2 if any(is_index) else 1  # series per chain: PM, and AM for an index
     sides = []
     for name in ("calls", "puts"):
         parts = [getattr(chain, name) for chain in chains]
         rows = concat_rows(parts)
-        chain_of_row = np.repeat(np.arange(count), [len(part) for part in parts])
-        masks = [standard_mask(part, quote) for part, quote in zip(parts, quotes, strict=True)]
-        am = [
-            am_settled_mask(part.contract, quote.symbol, quote.quote_type)
-            if index
-            else np.zeros(len(part), dtype=bool)
-            for part, quote, index in zip(parts, quotes, is_index, strict=True)
-        ]
-        standard, am_row = (
-            (masks[0], am[0]) if count == 1 else (np.concatenate(masks), np.concatenate(am))
-        )
-        sides.append((rows, chain_of_row, am_row, chain_of_row * 2 + am_row, standard))
+        sizes = [len(part) for part in parts]
+        chain_of_row = np.repeat(np.arange(count), sizes)
+        standard = _standard_by_quote(rows, sizes, quotes)
+        if any(is_index):
+            am_row = np.concatenate(
+                [
+                    am_settled_mask(part.contract, quote.symbol, quote.quote_type)
+                    for part, quote in zip(parts, quotes, strict=True)
+                ]
+            )
+        else:
+            am_row = np.zeros(len(rows), dtype=bool)
+        sides.append((rows, chain_of_row, am_row, chain_of_row * stride + am_row, standard))
     (calls, call_chain, call_am, call_series, call_std) = sides[0]
     (puts, put_chain, put_am, put_series, put_std) = sides[1]
     pairs = series_quote_pairs(
-        2 * count,
+        stride * count,
         np.where(call_std, call_series, -1),
         calls.strike,
         calls.bid,
@@ -116,21 +144,24 @@ def price_chains(
         puts.bid,
         puts.ask,
     )
-    estimates: dict[int, ForwardEstimate] = {}
-    for c, (chain, quote) in enumerate(zip(chains, quotes, strict=True)):
-        for am in (False, True) if is_index[c] else (False,):
-            years = years_to_expiry(quote.as_of, chain.expiration, am_settled=am)
-            series = 2 * c + am
-            estimates[series] = estimate_forward(
-                quote.price, years, rate, quote.dividend_yield, pairs.of(series)
-            )
-    years_of = np.full(2 * count, np.nan)
-    forward_of = np.full(2 * count, np.nan)
-    for series, estimate in estimates.items():
-        years_of[series], forward_of[series] = estimate.years, estimate.forward
+    # With an index among the chains, series 2c + 1 is chain c's AM series (NaN T, never
+    # used, for a chain that is not an index's).
+    years_of = np.array(
+        [
+            years_to_expiry(quote.as_of, chain.expiration, am_settled=am)
+            if index or not am
+            else np.nan
+            for chain, quote, index in zip(chains, quotes, is_index, strict=True)
+            for am in (False, True)[:stride]
+        ]
+    )
+    spot_of = np.repeat([quote.price for quote in quotes], stride)
+    yield_of = np.repeat([quote.dividend_yield for quote in quotes], stride)
+    estimates = estimate_forwards(spot_of, years_of, rate, yield_of, pairs)
+    forward_of = np.array([estimate.forward for estimate in estimates])
     pm_rows = np.concatenate([call_chain[call_std & ~call_am], put_chain[put_std & ~put_am]])
     pm_listed = np.bincount(pm_rows, minlength=count).tolist()
-    shown = [2 * c if pm_listed[c] or not is_index[c] else 2 * c + 1 for c in range(count)]
+    shown = [stride * c + (not pm_listed[c] and is_index[c]) for c in range(count)]
     atm_rows = []
     for series in shown:
         strike = estimates[series].atm_strike

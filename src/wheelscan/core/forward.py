@@ -186,9 +186,76 @@ def parity_band(years: float) -> float:
     return PARITY_BAND + PARITY_BAND_PER_YEAR * years
 
 
-def _first_nearest(distance: FloatArray, among: NDArray[np.bool_]) -> int:
-    """Index of the smallest distance among the rows in `among`; ties go to the first row."""
-    return int(np.argmin(np.where(among, distance, np.inf)))
+def _first_nearest_per_series(
+    distance: FloatArray, among: NDArray[np.bool_], series: NDArray[np.int64], count: int
+) -> NDArray[np.int64]:
+    """Per series, the index of its smallest distance among the rows in `among` (ties: the
+    first row; none among them or none finite: its first row); -1 for a series without rows.
+
+    `series` holds each row's series (0 … count − 1), rows of a series in order."""
+    rows = np.arange(series.size)
+    first_row = np.full(count, series.size, dtype=np.int64)
+    np.minimum.at(first_row, series, rows)
+    distance = np.where(among, distance, np.inf)
+    smallest = np.full(count, np.inf)
+    np.minimum.at(smallest, series, distance)
+    hits = np.flatnonzero(distance == smallest[series])
+    nearest = np.full(count, series.size, dtype=np.int64)
+    np.minimum.at(nearest, series[hits], hits)
+    nearest = np.where(nearest == series.size, first_row, nearest)
+    return np.where(nearest == series.size, -1, nearest)
+
+
+def estimate_forwards(
+    spot: ArrayLike,
+    years: ArrayLike,
+    rate: float,
+    dividend_yield: ArrayLike,
+    pairs: SeriesPairs,
+) -> list[ForwardEstimate]:
+    """`estimate_forward` for every series of `pairs` at once, with each series' own spot,
+    T and dividend yield (arrays, one value per series): one pass however many series."""
+    spot, years, dividend_yield = (
+        np.asarray(a, dtype=float) for a in (spot, years, dividend_yield)
+    )
+    count = spot.size
+    series = np.repeat(np.arange(count), np.diff(pairs.bounds))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        carry = spot * np.exp((rate - dividend_yield) * years)
+        gap = np.abs(pairs.call_mid - pairs.put_mid)
+        least_gap = np.full(count, np.inf)
+        np.minimum.at(least_gap, series, gap)
+        tied = gap <= least_gap[series] + TIE
+        star = _first_nearest_per_series(np.abs(pairs.strike - spot[series]), tied, series, count)
+        has_pairs = star >= 0
+        at = np.where(has_pairs, star, 0)
+        if pairs.strike.size:
+            implied = pairs.strike[at] + np.exp(rate * years) * (
+                pairs.call_mid[at] - pairs.put_mid[at]
+            )
+        else:
+            implied = np.full(count, np.nan)
+        parity = has_pairs & (spot > 0) & (np.abs(implied / spot - 1.0) <= parity_band(years))
+        forward = np.where(parity, implied, carry)
+        atm = _first_nearest_per_series(
+            np.abs(pairs.strike - forward[series]), np.ones(series.size, dtype=bool), series, count
+        )
+    strike, call_mid, put_mid = (a.tolist() for a in (pairs.strike, pairs.call_mid, pairs.put_mid))
+    estimates = []
+    for t, f, is_parity, k_star, k_atm in zip(
+        years.tolist(), forward.tolist(), parity.tolist(), star.tolist(), atm.tolist(), strict=True
+    ):
+        parity_strike = strike[k_star] if is_parity else None
+        source: ForwardSource = "parity" if is_parity else "carry"
+        if k_atm < 0:
+            estimates.append(ForwardEstimate(t, f, source, parity_strike, None, None, None))
+        else:
+            estimates.append(
+                ForwardEstimate(
+                    t, f, source, parity_strike, strike[k_atm], call_mid[k_atm], put_mid[k_atm]
+                )
+            )
+    return estimates
 
 
 def estimate_forward(
@@ -196,32 +263,18 @@ def estimate_forward(
 ) -> ForwardEstimate:
     """F per SPEC 2; K* minimises |C_mid − P_mid| (a tie: nearest spot, then the lower strike).
 
-    The at-the-money strike is the pair strike nearest F (a tie: the lower one).
-    `dividend_yield` is used as given: pass it through carry_dividend_yield.
+    Accepted when within `parity_band` of spot (never without a positive spot), else
+    the carry. The at-the-money strike is the pair strike nearest F (a tie: the lower
+    one). `dividend_yield` is used as given: pass it through carry_dividend_yield.
     """
-    forward, source, parity_strike = carry_forward(spot, years, rate, dividend_yield), "carry", None
-    if pairs.strike.size and spot > 0:
-        gap = np.abs(pairs.call_mid - pairs.put_mid)
-        tied = gap <= gap.min() + TIE
-        star = _first_nearest(np.abs(pairs.strike - spot), tied)
-        strike = float(pairs.strike[star])
-        implied = strike + math.exp(rate * years) * float(
-            pairs.call_mid[star] - pairs.put_mid[star]
-        )
-        if abs(implied / spot - 1.0) <= parity_band(years):
-            forward, source, parity_strike = implied, "parity", strike
-    if not pairs.strike.size:
-        return ForwardEstimate(years, forward, source, parity_strike, None, None, None)
-    atm = _first_nearest(np.abs(pairs.strike - forward), np.ones(pairs.strike.size, dtype=bool))
-    return ForwardEstimate(
-        years,
-        forward,
-        source,
-        parity_strike,
-        float(pairs.strike[atm]),
-        float(pairs.call_mid[atm]),
-        float(pairs.put_mid[atm]),
+    one = SeriesPairs(
+        pairs.strike,
+        pairs.call_mid,
+        pairs.put_mid,
+        np.zeros(pairs.strike.size, dtype=np.int64),
+        np.array([0, pairs.strike.size]),
     )
+    return estimate_forwards([spot], [years], rate, [dividend_yield], one)[0]
 
 
 def expiration_figures(
