@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve()
 KILLS_ENV = "WHEELSCAN_KILLS"
 WORKER_ENV = {"WHEELSCAN_DEMO_LATENCY": "0.01", "WHEELSCAN_DEBUG": ""}
 SLACK = timedelta(seconds=1)  # as_of is a whole second (Yahoo's regularMarketTime)
+SOURCE = ("--source", "demo")
+"""What the scanners scan and the readers read: the demo's namespace (SPEC 5)."""
 
 
 # --- what a complete document of one scan looks like -----------------------------------
@@ -53,6 +55,8 @@ def results_problem(document: dict[str, Any], watchlist: set[str]) -> str | None
     if set(results) | set(scan.get("errors") or {}) != watchlist:
         return f"tickers {sorted(results)} are not the watchlist"
     started = datetime.fromisoformat(scan["started_at"]) - SLACK
+    if scan.get("market_open") is False:  # priced at the last close, before the scan began
+        started = datetime.min.replace(tzinfo=UTC)
     finished = datetime.fromisoformat(scan["finished_at"])
     for ticker, result in results.items():
         as_of = datetime.fromisoformat(result["as_of"])
@@ -135,7 +139,7 @@ def scanner(spec: dict[str, Any]) -> None:
     scans: int | None = spec["scans"]
     codes: list[int] = []
     while time.time() < deadline and (scans is None or codes.count(0) < scans):
-        code, _ = _cli("scan", "--source", "demo", "--json")
+        code, _ = _cli("scan", *SOURCE, "--json")
         codes.append(code)
         if code == 75:
             time.sleep(random.uniform(0.05, 0.2))  # back off before asking for the lock again
@@ -151,7 +155,7 @@ def reader(spec: dict[str, Any]) -> None:
     while True:
         last_round = stop.exists() or time.time() >= deadline
         for command in ("results", "status"):
-            code, text = _cli(command, "--json")
+            code, text = _cli(command, "--json", *SOURCE)
             reads += 1
             try:
                 document = json.loads(text)
@@ -293,7 +297,9 @@ def run_load(
     report = LoadReport(seconds=seconds)
     try:
         _wait_for(ready, procs, timeout=180)  # every worker has imported: start together
-        go.write_text(str(time.time() + seconds))
+        staged = go.with_suffix(".staged")  # renamed: a worker never reads a half-written go
+        staged.write_text(str(time.time() + seconds))
+        staged.replace(go)
         for proc in procs[:scanners]:
             _, err = proc.communicate(timeout=seconds + 180)
             if proc.returncode != 0:
@@ -336,7 +342,7 @@ class KillReport:
 
 def published(home: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "results", "--json"],
+        [sys.executable, "-m", "wheelscan", "results", "--json", *SOURCE],
         env=_env(home),
         capture_output=True,
         text=True,
@@ -350,7 +356,7 @@ def run_kills(home: Path, kills: int, lock_ttl_s: float = 1.5) -> KillReport:
     home.mkdir(parents=True, exist_ok=True)
     watchlist = watchlist_symbols(home)
     env = _env(home, WHEELSCAN_LOCK_TTL=str(lock_ttl_s), WHEELSCAN_DEMO_LATENCY="0.03")
-    scan = [sys.executable, "-m", "wheelscan", "scan", "--source", "demo", "--json"]
+    scan = [sys.executable, "-m", "wheelscan", "scan", *SOURCE, "--json"]
     report = KillReport()
     rng = random.Random(int(os.environ.get("WHEELSCAN_KILL_SEED", "7")))
     for cycle in range(kills):
