@@ -1,13 +1,13 @@
 """The console entry point, and the JSON readers `status --json` / `results --json [TICKER]`
-(either with `--source SOURCE`).
+/ `plan --json` (each with an optional `--source SOURCE`).
 
-Scripts and status bars call these two in a loop, so they must start close to a
+Scripts and status bars call these in a loop, so they must start close to a
 bare interpreter plus the store read (benchmarks/startup.py measures it): typer
 imports pydantic and builds a validator for every option on each invocation,
-which costs more than the command itself. These two argument shapes are simple
+which costs more than the command itself. These argument shapes are simple
 enough to recognise by hand. Everything else, `--help` included, goes to the
-typer app in cli/main.py, whose `status` and `results` print the documents built
-here, so both paths print the same bytes.
+typer app in cli/main.py, whose `status`, `results` and `plan` print the documents
+built here (the plan's in daily_plan.py), so both paths print the same bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 JSON_FLAG = "--json"
 SOURCE_FLAG = "--source"
+FAST_COMMANDS = ("status", "results", "plan")
 
 
 class NotInResults(InputError):
@@ -111,10 +112,10 @@ def results_document(
 
 
 def fast_reader(args: list[str]) -> tuple[str, str | None, str | None] | None:
-    """(command, TICKER or None, SOURCE or None) when `args` is `status --json` or
-    `results --json [TICKER]`, each with an optional `--source SOURCE`, and nothing else;
-    None sends the command line to typer."""
-    if not args or args[0] not in ("status", "results"):
+    """(command, TICKER or None, SOURCE or None) when `args` is `status --json`,
+    `results --json [TICKER]` or `plan --json`, each with an optional `--source SOURCE`,
+    and nothing else; None sends the command line to typer."""
+    if not args or args[0] not in FAST_COMMANDS:
         return None
     command, rest = args[0], iter(args[1:])
     flags: list[str] = []
@@ -136,6 +137,17 @@ def fast_reader(args: list[str]) -> tuple[str, str | None, str | None] | None:
     return command, positional[0] if positional else None, source
 
 
+def echo_plan(document: dict[str, Any]) -> None:
+    """`plan --json`'s output: the document, its tickets' U+2212 minus as itself, then
+    each of its warnings as a line on stderr."""
+    from wheelscan.cli.json_output import echo_json
+    from wheelscan.cli.messages import warn
+
+    echo_json(document, ensure_ascii=False)
+    for line in document["warnings"]:
+        warn(line)
+
+
 def _answer(command: str, ticker: str | None, source: str | None) -> None:
     """Print the document; bad input is one error line and exit 2, as in the typer app."""
     from wheelscan.cli.json_output import echo_json
@@ -146,11 +158,18 @@ def _answer(command: str, ticker: str | None, source: str | None) -> None:
         symbol = normalize_symbol(ticker) if ticker else None
         if command == "status":
             document = status_document(reader_store(source).read_status())
+        elif command == "plan":
+            from wheelscan.daily_plan import stored_plan
+
+            document = stored_plan(source)[1]
         else:
             _, published, cash = reader_results(source)
             document = results_document(published, symbol, cash)
     except InputError as error:
         fail(str(error))
+    if command == "plan":
+        echo_plan(document)
+        return
     echo_json(document)
     warn(document.get("warning"))
 

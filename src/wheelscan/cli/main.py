@@ -148,7 +148,15 @@ def _house_classes(typer_app: typer.Typer) -> typer.Typer:
 
 
 def _register_commands() -> None:
-    from wheelscan.cli import calls_cmd, positions_cmd, reading, scans, settings_cmds, value_cmd
+    from wheelscan.cli import (
+        calls_cmd,
+        plan_cmd,
+        positions_cmd,
+        reading,
+        scans,
+        settings_cmds,
+        value_cmd,
+    )
 
     app.command(cls=Command, epilog=CRITERIA_DEFAULTS_NOTE)(scans.scan)
     for function in (scans.refresh, reading.results, reading.status, reading.history):
@@ -156,6 +164,7 @@ def _register_commands() -> None:
     app.command(cls=Command)(tui)
     app.command(cls=Command)(value_cmd.value)
     app.command(cls=Command)(calls_cmd.calls)
+    app.command(cls=Command)(plan_cmd.plan)
     for sub_app in (
         reading.cache_app,
         settings_cmds.watchlist_app,

@@ -3,9 +3,11 @@
 A scan that looks at a symbol the ledger names publishes, beside the ticker's puts,
 `covered_calls` (the calls document's entry for the symbol, core.calls, with the call
 criteria and rate it was found with) when the symbol has 100 uncovered shares or
-more, and `short_quotes` (contract → bid, ask, mid, spot, as_of) for each open short
-its answers list. `calls`, `positions list` and the app read them back here once the
-answer cache no longer keeps the answers (holdings.py). Pure.
+more, `short_quotes` (contract → bid, ask, mid, spot, as_of) for each open short
+its answers list, and `roll_quotes`, what those shorts may roll to (core.roll_quotes).
+`calls`, `positions list`, `plan` and the app read them back here once the answer
+cache no longer keeps the answers (holdings.py, daily_plan.py). Pure; importing it
+loads no numpy (the plan's fast start): core.calls only when calls are found or read.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.call_criteria import CallCriteria, ExDividend
-from wheelscan.core.calls import CoveredCalls, covered_calls
 from wheelscan.core.chains import OptionChain, Underlying
 from wheelscan.core.earnings import NextEarnings
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.positions import Position
-from wheelscan.core.scan_needs import TickerNeeds
+from wheelscan.core.roll_quotes import ROLL_QUOTES, roll_quotes_json
 from wheelscan.core.short_marks import ShortQuote, quote_in_chain
+
+if TYPE_CHECKING:
+    from wheelscan.core.calls import CoveredCalls
+    from wheelscan.core.scan_needs import TickerNeeds
 
 COVERED_CALLS = "covered_calls"
 SHORT_QUOTES = "short_quotes"
@@ -42,9 +47,11 @@ def held_json(
     rate_pct: float,
     quotes: Mapping[str, ShortQuote],
     has_shorts: bool,
+    rolls: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The fields a held ticker's result adds: `covered_calls` when `calls` were looked
-    for, `short_quotes` when it has open shorts (only those its answers list)."""
+    for, `short_quotes` when it has open shorts (only those its answers list), and
+    `roll_quotes` when their rolls were looked for (`rolls` not None)."""
     held: dict[str, Any] = {}
     if calls is not None:
         held[COVERED_CALLS] = {
@@ -53,6 +60,8 @@ def held_json(
         }
     if has_shorts:
         held[SHORT_QUOTES] = {contract: quote.to_json() for contract, quote in quotes.items()}
+    if rolls is not None:
+        held[ROLL_QUOTES] = rolls
     return held
 
 
@@ -73,12 +82,15 @@ def held_fields(
     held: HeldChains | None, underlying: Underlying, criteria: CallCriteria, rate_pct: float
 ) -> dict[str, Any]:
     """`held_json` of what the scan fetched: the covered calls among the chains in the call
-    window (when the symbol needs calls), the quotes of its open shorts ({}: not held)."""
+    window (when the symbol needs calls), the quotes of its open shorts and what they may
+    roll to (when `roll_max_dte` is given) ({}: not held)."""
     if held is None or held.needs.position is None:
         return {}
     needs, position = held.needs, held.needs.position
     calls = None
     if needs.call_window is not None:
+        from wheelscan.core.calls import covered_calls
+
         low, high = needs.call_window
         in_window = [
             chain
@@ -100,14 +112,19 @@ def held_fields(
         quote = quote_in_chain(short.contract, chain, underlying) if chain else None
         if quote is not None:
             quotes[short.contract] = quote
-    return held_json(calls, criteria, rate_pct, quotes, bool(position.shorts))
+    rolls = None
+    if position.shorts and needs.roll_max_dte is not None:
+        rolls = roll_quotes_json(
+            position.shorts, quotes, held.chains, underlying.as_of, needs.roll_max_dte
+        )
+    return held_json(calls, criteria, rate_pct, quotes, bool(position.shorts), rolls)
 
 
-def published_calls(
+def published_calls_entry(
     result: Mapping[str, Any], position: Position, criteria: CallCriteria, rate_pct: float
-) -> CoveredCalls | None:
-    """The covered calls a published `result` carries, when they were found for `position`
-    as it stands now and with these criteria; None otherwise (or for another shape)."""
+) -> Mapping[str, Any] | None:
+    """The `covered_calls` entry of a published `result`, as published, when it was found
+    for `position` as it stands now and with these criteria; None otherwise."""
     data = result.get(COVERED_CALLS)
     if not isinstance(data, Mapping) or data.get("criteria") != calls_criteria_json(
         criteria, rate_pct
@@ -115,6 +132,19 @@ def published_calls(
         return None
     holding = position.to_json()
     if any(data.get(name) != holding[name] for name in _HOLDING):
+        return None
+    return data
+
+
+def published_calls(
+    result: Mapping[str, Any], position: Position, criteria: CallCriteria, rate_pct: float
+) -> CoveredCalls | None:
+    """The covered calls a published `result` carries, when they were found for `position`
+    as it stands now and with these criteria; None otherwise (or for another shape)."""
+    from wheelscan.core.calls import CoveredCalls
+
+    data = published_calls_entry(result, position, criteria, rate_pct)
+    if data is None:
         return None
     try:
         return CoveredCalls.from_json(data, position)

@@ -4,9 +4,10 @@ A scan looks at the watchlist's symbols and at every symbol the ledger holds: sh
 (their covered calls) or open shorts (their marks), each ticker once. Per ticker it
 makes one request without a date (quote, expirations, nearest chain), then one per
 later listed expiration that something needs: inside the put DTE window (a watchlist
-symbol), inside the call DTE window (a symbol with 100 uncovered shares or more), or
-an open short's own expiration. `wanted_expirations` is that one rule; the scan engine
-and the readers of a held symbol's answers (held_answers.py) both ask it.
+symbol), inside the call DTE window (a symbol with 100 uncovered shares or more), an
+open short's own expiration, or one an open short may roll to (its roll window,
+core.roll_quotes). `wanted_expirations` is that one rule; the scan engine and the
+readers of a held symbol's answers (held_answers.py) both ask it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wheelscan.core.calls import needs_calls
 from wheelscan.core.chains import OptionChain
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.positions import Position, Positions
+from wheelscan.core.roll_quotes import roll_window
 
 Window = tuple[int, int]
 """A DTE window: (min, max), both included."""
@@ -50,20 +52,29 @@ def wanted_expirations(
 @dataclass(frozen=True)
 class TickerNeeds:
     """One ticker's needs: puts in `put_window` (None: not a watchlist symbol), covered
-    calls in `call_window` (None: fewer than 100 uncovered shares), and the quotes of the
-    open shorts of `position` (None: the ledger does not name it)."""
+    calls in `call_window` (None: fewer than 100 uncovered shares), the quotes of the
+    open shorts of `position` (None: the ledger does not name it), and the contracts
+    they may roll to, at most `roll_max_dte` days out (None: none)."""
 
     put_window: Window | None
     call_window: Window | None = None
     position: Position | None = None
+    roll_max_dte: int | None = None
 
     @property
     def short_expirations(self) -> list[date]:
         return sorted({s.expiration for s in self.position.shorts}) if self.position else []
 
+    def roll_window(self, as_of: datetime) -> Window | None:
+        """The DTE window the open shorts may roll into (core.roll_quotes.roll_window)."""
+        if self.position is None or self.roll_max_dte is None:
+            return None
+        return roll_window(self.position.shorts, as_of, self.roll_max_dte)
+
     def wanted(self, expirations: Iterable[str], as_of: datetime) -> list[str]:
         """The expirations to request after the no-date answer (`wanted_expirations`)."""
-        windows = [w for w in (self.put_window, self.call_window) if w is not None]
+        spans = (self.put_window, self.call_window, self.roll_window(as_of))
+        windows = [w for w in spans if w is not None]
         return wanted_expirations(expirations, as_of, windows, self.short_expirations)
 
     def put_chains(
@@ -88,13 +99,15 @@ class ScanNeeds:
     """A scan's tickers and what each needs. `watchlist`: the symbols asked for (their
     puts); `positions`: the ledger's state (None: no ledger, or one that does not read);
     `add_held` adds the held symbols the watchlist lacks (a watchlist scan does; an
-    ad-hoc scan of named tickers does not)."""
+    ad-hoc scan of named tickers does not); `roll_max_dte` (PlanRules) adds the
+    expirations the open shorts may roll to (None: none)."""
 
     watchlist: Sequence[str]
     put_window: Window
     call_window: Window
     positions: Positions | None = None
     add_held: bool = True
+    roll_max_dte: int | None = None
 
     @property
     def symbols(self) -> list[str]:
@@ -117,4 +130,4 @@ class ScanNeeds:
         if position.shares <= 0 and not position.shorts:
             return TickerNeeds(put_window)
         call_window = self.call_window if needs_calls(position) else None
-        return TickerNeeds(put_window, call_window, position)
+        return TickerNeeds(put_window, call_window, position, self.roll_max_dte)

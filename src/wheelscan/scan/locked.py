@@ -152,8 +152,8 @@ class LockedScan:
 
     def _needs(self, symbols: list[str]) -> ScanNeeds:
         """What to ask for (SPEC 1.3): `symbols`' puts and, from the ledger, the calls of
-        uncovered shares and the open shorts' quotes; a watchlist scan adds the held
-        symbols the watchlist lacks."""
+        uncovered shares, the open shorts' quotes and what they may roll to; a watchlist
+        scan adds the held symbols the watchlist lacks."""
         puts, calls = self.settings.criteria, self.settings.calls
         return ScanNeeds(
             symbols,
@@ -161,6 +161,7 @@ class LockedScan:
             (calls.min_dte, calls.max_dte),
             self.positions,
             add_held=self.kind is ScanKind.WATCHLIST,
+            roll_max_dte=self.settings.plan.roll_max_dte,
         )
 
     def _first_progress(self, total: int) -> Progress:
