@@ -62,7 +62,7 @@ def test_startup_runs_each_command() -> None:
     result = startup.run(runs=1, populate=False)
     assert result.figures["runs each"] == 1
     assert result.figures["python -c pass (ms, median)"] > 0
-    assert len(result.targets) == 2
+    assert len(result.targets) == 3
 
 
 def test_memory_measures_a_real_scan_in_a_child() -> None:
