@@ -167,7 +167,7 @@ def test_a_killed_refresh_lets_the_next_refresh_scan_at_once(wheelscan_home: Pat
         [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo", "--force"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
-    store, deadline = Store(wheelscan_home / "cache"), 600
+    store, deadline = Store.for_source("demo", wheelscan_home / "cache"), 600
     try:
         while (holder := store.lock_holder()) is None:
             assert hanging.poll() is None and deadline > 0, "the refresh never took the lock"
@@ -330,14 +330,14 @@ def test_a_full_disk_shows_intact_results_and_writers_fail_in_one_line(tmpfs: Pa
     assert wheelscan(tmpfs, "refresh", "--source", "demo", "--force").returncode == 0
     assert not (tmpfs / "cache" / "cache.db-shm").exists(), "a reader must create it: no room"
     fill(tmpfs)
-    reader = Store(tmpfs / "cache")
+    reader = Store.for_source("demo", tmpfs / "cache")
     published = reader.read_results()
     assert published.warning is None and published.scan["state"] == "SUCCEEDED"
     assert len(published.results) > 10
     with pytest.raises(StoreError) as raised:
         reader.acquire_lock("s2", "watchlist")
     assert "is full (ENOSPC)" in str(raised.value) and one_line(str(raised.value))
-    shown = wheelscan(tmpfs, "results", "--json")
+    shown = wheelscan(tmpfs, "results", "--json", "--source", "demo")
     assert shown.returncode == 0 and json.loads(shown.stdout)["results"] == published.results
     refresh = wheelscan(tmpfs, "refresh", "--source", "demo", "--force")
     assert refresh.returncode == 1, refresh.stderr
