@@ -315,14 +315,16 @@ def test_a_scan_asks_for_the_roll_window_once_each_and_publishes_its_quotes(
     positions = load_ledger().state
     strike, ask = money(row["strike"]), money(row["ask"])
 
-    def scan(rules: PlanRules) -> tuple[dict[str, Any], DemoTransport]:
+    def scan(
+        rules: PlanRules, kind: ScanKind = ScanKind.WATCHLIST
+    ) -> tuple[dict[str, Any], DemoTransport]:
         transport = DemoTransport(DemoMarket(now=FIXED_NOW), latency=0)
         settings = Settings(source="demo", criteria=Criteria(max_dte=14), plan=rules)
         outcome = run_scan(
-            ["SPY"], settings, kind=ScanKind.WATCHLIST, store=Store.for_source("demo"),
+            ["SPY"], settings, kind=kind, store=Store.for_source("demo"),
             source=YahooSource("demo", transport), positions=positions, fresh=True,
         )  # fmt: skip
-        assert outcome.state is ScanState.SUCCEEDED and outcome.published, outcome.message
+        assert outcome.state is ScanState.SUCCEEDED, outcome.message
         return outcome.document, transport
 
     listed = market.expirations("SPY")
@@ -350,6 +352,10 @@ def test_a_scan_asks_for_the_roll_window_once_each_and_publishes_its_quotes(
     wanted = {("SPY", None), *(("SPY", epoch(d)) for d in {*puts, day})}
     assert set(transport.options_requests) == wanted, "no later expiration fits: none asked"
     assert document["results"]["SPY"]["roll_quotes"] == []
+
+    document, transport = scan(PlanRules(), ScanKind.ADHOC)
+    assert set(transport.options_requests) == wanted, "an ad-hoc scan publishes no rolls"
+    assert "roll_quotes" not in document["results"]["SPY"]
 
 
 def test_the_plan_says_what_the_published_scan_lacks_and_manages_an_expiring_short(

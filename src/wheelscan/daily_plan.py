@@ -161,7 +161,9 @@ def plan_document(
         "source_namespace": published.namespace,
         "results": {
             "scan_id": scan.get("id"),
-            "published_at": None if published.published_at is None else scan.get("finished_at"),
+            "published_at": (
+                None if published.published_at is None else published.published_at.isoformat()
+            ),
             "age_s": None if published.age_s is None else round(published.age_s, 1),
             "stale": published.stale,
             "ttl_minutes": published.ttl_s / 60,

@@ -152,16 +152,18 @@ class LockedScan:
 
     def _needs(self, symbols: list[str]) -> ScanNeeds:
         """What to ask for (SPEC 1.3): `symbols`' puts and, from the ledger, the calls of
-        uncovered shares, the open shorts' quotes and what they may roll to; a watchlist
-        scan adds the held symbols the watchlist lacks."""
+        uncovered shares and the open shorts' quotes; a watchlist scan, which publishes,
+        adds the held symbols the watchlist lacks and what the shorts may roll to (for
+        `wheelscan plan`)."""
         puts, calls = self.settings.criteria, self.settings.calls
+        published = self.kind is ScanKind.WATCHLIST
         return ScanNeeds(
             symbols,
             (puts.min_dte, puts.max_dte),
             (calls.min_dte, calls.max_dte),
             self.positions,
-            add_held=self.kind is ScanKind.WATCHLIST,
-            roll_max_dte=self.settings.plan.roll_max_dte,
+            add_held=published,
+            roll_max_dte=self.settings.plan.roll_max_dte if published else None,
         )
 
     def _first_progress(self, total: int) -> Progress:
