@@ -381,3 +381,18 @@ def test_the_plan_says_what_the_published_scan_lacks_and_manages_an_expiring_sho
     assert plan.actions[0].figures["dte"] == (expiring - TODAY).days
     assert plan.budget.free_cash == 20_000 - 12_500 and plan.of_kind("new_put") == []
     assert len(inputs.warnings) == 1 and "no published results from demo" in inputs.warnings[0]
+
+
+def test_a_ledger_that_does_not_read_is_one_line_and_exit_2_on_both_paths(
+    wheelscan_home: Path,
+) -> None:
+    wheelscan_home.mkdir(parents=True, exist_ok=True)
+    (wheelscan_home / "positions.toml").write_text("[[events]]\nkind = 'sell'\n")
+    for args in (
+        ("plan", "--json", "--source", "demo"),  # the fast path
+        ("plan", "--source", "demo"),  # typer's
+        ("plan", "--json", "--source", "nowhere"),
+    ):
+        done = wheelscan(*args)
+        assert done.returncode == 2 and done.stdout == "", (args, done.stdout)
+        assert done.stderr.startswith("wheelscan: error: ") and done.stderr.count("\n") == 1
