@@ -7,20 +7,21 @@ defaults at start-up; the evaluation itself is core/calls.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from wheelscan.core.expiry import new_york_date
-from wheelscan.core.models import (
-    EARNINGS_EXCLUDE,
-    EARNINGS_POLICIES,
+from wheelscan.core.criterion import (
     CriteriaError,
     Criterion,
     Range,
+    Rulebook,
     choice_field,
     criterion_field,
+    rule_table,
 )
+from wheelscan.core.expiry import new_york_date
+from wheelscan.core.models import EARNINGS_EXCLUDE, EARNINGS_POLICIES
 
 if TYPE_CHECKING:
     from wheelscan.core.positions import Position
@@ -50,7 +51,7 @@ CONFIG_PREFIX = "call_"
 
 
 @dataclass(frozen=True)
-class CallCriteria:
+class CallCriteria(Rulebook):
     """What a covered call must satisfy. Each default, meaning and range is defined here
     once; the config keys (`CONFIG_PREFIX` + name) and options read `CALL_CRITERIA`.
 
@@ -91,25 +92,18 @@ class CallCriteria:
     )
 
     def __post_init__(self) -> None:
-        for name, criterion in CALL_CRITERIA.items():
-            criterion.check(getattr(self, name))
+        self.check_fields(CALL_CRITERIA)
         if self.min_dte > self.max_dte:
             raise CriteriaError(
                 f"call min DTE {self.min_dte} is above call max DTE {self.max_dte}",
                 ("min_dte", "max_dte"),
             )
 
-    def with_overrides(self, **overrides: Any) -> CallCriteria:
-        """A copy with the given fields replaced; `None` values are ignored."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-CALL_CRITERIA: dict[str, Criterion] = {
-    spec.name: Criterion.of(spec) for spec in fields(CallCriteria)
-}
+CALL_CRITERIA: dict[str, Criterion] = rule_table(CallCriteria)
 
 
 def strike_floor(position: Position, policy: str) -> float | None:

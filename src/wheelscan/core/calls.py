@@ -37,13 +37,13 @@ from wheelscan.core.criteria import first_reasons, optional_float, optional_int
 from wheelscan.core.earnings import NextEarnings, spans_earnings
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.ledger import MULTIPLIER
-from wheelscan.core.models import EARNINGS_EXCLUDE, top_rejections
+from wheelscan.core.models import EARNINGS_EXCLUDE, OptionFigures, top_rejections
 from wheelscan.core.positions import Position
 from wheelscan.core.pricing import annualized_return_pct, mid_and_spread_pct
 
 
 @dataclass(frozen=True)
-class CallCandidate:
+class CallCandidate(OptionFigures):
     """A covered call that met the criteria, with its figures (SPEC 2 as puts, plus SPEC 9's).
 
     `annualized_return_pct` is the static return (bid on spot); `if_called_return_pct`
@@ -53,20 +53,6 @@ class CallCandidate:
     falls before expiration but its amount is unknown.
     """
 
-    contract: str
-    expiration: str
-    dte: int
-    strike: float
-    bid: float
-    ask: float
-    mid: float
-    last: float | None
-    iv: float
-    iv_yahoo: float | None
-    delta: float
-    prob_otm: float
-    pop: float
-    annualized_return_pct: float
     if_called_return_pct: float | None
     otm_pct: float
     spread_pct: float

@@ -9,13 +9,21 @@ store keeps JSON only.
 from __future__ import annotations
 
 import math
-from dataclasses import Field, asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from wheelscan.core.criterion import (
+    CriteriaError,
+    Criterion,
+    Range,
+    Rulebook,
+    choice_field,
+    criterion_field,
+    rule_table,
+)
 from wheelscan.core.earnings import NextEarnings
-from wheelscan.core.errors import InputError
 
 REJECTION_REASONS: tuple[str, ...] = (
     "dte",
@@ -40,57 +48,8 @@ EARNINGS_IGNORE = "ignore"
 EARNINGS_POLICIES = (EARNINGS_EXCLUDE, EARNINGS_FLAG, EARNINGS_IGNORE)
 
 
-class CriteriaError(InputError):
-    """Criteria that make no sense (weeks 0, negative return, delta outside (0, 1]).
-
-    `keys` names the criteria at fault, so a config file's error can point at their line.
-    """
-
-    def __init__(self, message: str, keys: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.keys = keys
-
-
 @dataclass(frozen=True)
-class Range:
-    """The range a setting must lie in: `low_open` leaves `low` itself out; `no_limit`
-    accepts +inf (meaning "no limit"). Any other infinity, and NaN, is refused."""
-
-    low: float
-    high: float = math.inf
-    low_open: bool = False
-    no_limit: bool = False
-
-    @property
-    def text(self) -> str:
-        """The range as a message says it: '>= 0', '> 0', 'in (0, 1]'."""
-        if math.isinf(self.high):
-            sign = ">" if self.low_open else ">="
-            return f"{sign} {self.low:g}{' (inf for no limit)' if self.no_limit else ''}"
-        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
-
-    def problem(self, value: float) -> str | None:
-        """None when `value` lies in the range, else what is wrong ('must be >= 0, got -1')."""
-        if value != value:
-            return "must be a number, got nan"
-        above = value > self.low if self.low_open else value >= self.low
-        if not (above and value <= self.high):
-            return f"must be {self.text}, got {value}"
-        if math.isinf(value) and not self.no_limit:
-            return f"must be a finite number, got {value}"
-        return None
-
-
-def criterion_field(default: float, label: str, help: str, valid: Range) -> Any:
-    return field(default=default, metadata={"label": label, "help": help, "range": valid})
-
-
-def choice_field(default: str, label: str, help: str, choices: tuple[str, ...]) -> Any:
-    return field(default=default, metadata={"label": label, "help": help, "choices": choices})
-
-
-@dataclass(frozen=True)
-class Criteria:
+class Criteria(Rulebook):
     """What a put must satisfy to be a candidate (SPEC 3).
 
     Each field's default (the spec's), meaning and range are defined here once;
@@ -127,8 +86,7 @@ class Criteria:
     )
 
     def __post_init__(self) -> None:
-        for name, criterion in CRITERIA.items():
-            criterion.check(getattr(self, name))
+        self.check_fields(CRITERIA)
         if self.min_dte > self.max_dte:
             raise CriteriaError(
                 f"min DTE {self.min_dte} is above max DTE {self.max_dte}", ("min_dte", "max_dte")
@@ -138,10 +96,6 @@ class Criteria:
     def from_weeks(cls, weeks: int, **overrides: Any) -> Criteria:
         WEEKS.check(weeks)
         return cls(max_dte=7 * weeks, **overrides)
-
-    def with_overrides(self, **overrides: Any) -> Criteria:
-        """A copy with the given fields replaced; `None` values are ignored."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -157,58 +111,7 @@ class Criteria:
         return cls(**data)
 
 
-@dataclass(frozen=True)
-class Criterion:
-    """One criterion as the config file and the command line see it.
-
-    `label` names it in a sentence ("max delta"); `whole` is for counts and days. A
-    numeric criterion has a `valid` range; a word (the earnings policy) has `choices`.
-    """
-
-    name: str
-    default: float | str | None
-    whole: bool
-    label: str
-    help: str
-    valid: Range | None
-    choices: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, spec: Field[Any]) -> Criterion:
-        meta = spec.metadata
-        return cls(
-            spec.name,
-            spec.default,
-            spec.type == "int",
-            meta["label"],
-            meta["help"],
-            meta.get("range"),
-            meta.get("choices", ()),
-        )
-
-    @property
-    def kind(self) -> str:
-        """How a config file writes it: `whole`, `number` or `string`."""
-        if self.choices:
-            return "string"
-        return "whole" if self.whole else "number"
-
-    def problem(self, value: Any) -> str | None:
-        """None when `value` is acceptable, else what is wrong ('must be >= 0, got -1')."""
-        if self.choices:
-            if value in self.choices:
-                return None
-            return f"must be one of {', '.join(self.choices)}, got {value!r}"
-        return self.valid.problem(value) if self.valid else None
-
-    def check(self, value: Any) -> None:
-        """Raise CriteriaError, naming this criterion, when `value` is not acceptable."""
-        problem = self.problem(value)
-        if problem:
-            raise CriteriaError(f"{self.label} {problem}", (self.name,))
-
-
-CRITERIA: dict[str, Criterion] = {spec.name: Criterion.of(spec) for spec in fields(Criteria)}
+CRITERIA: dict[str, Criterion] = rule_table(Criteria)
 WEEKS = Criterion(
     "weeks", None, True, "weeks", "max DTE = 7 × weeks (instead of max_dte)", Range(1)
 )
@@ -216,8 +119,8 @@ WEEKS = Criterion(
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A put that met the criteria, with every figure of SPEC 2.
+class OptionFigures:
+    """The figures every candidate contract has, put or covered call (SPEC 2).
 
     `iv` is the σ solved from the mid (Black-76 on the expiration's forward) that
     delta, prob_otm and pop use; `iv_yahoo` is Yahoo's own figure, shown, never used.
@@ -237,6 +140,12 @@ class Candidate:
     prob_otm: float
     pop: float
     annualized_return_pct: float
+
+
+@dataclass(frozen=True)
+class Candidate(OptionFigures):
+    """A put that met the criteria, with every figure of SPEC 2."""
+
     otm_pct: float
     cushion_pct: float
     spread_pct: float

@@ -10,17 +10,24 @@ contracts a short can roll into, the covered-call candidates and the put candida
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
 
+from wheelscan.core.criterion import (
+    CriteriaError,
+    Criterion,
+    Range,
+    Rulebook,
+    criterion_field,
+    rule_table,
+)
 from wheelscan.core.ledger import MULTIPLIER
-from wheelscan.core.models import CriteriaError, Criterion, Range, criterion_field
 from wheelscan.core.occ import parse_occ
 
 
 @dataclass(frozen=True)
-class PlanRules:
+class PlanRules(Rulebook):
     """When an open short needs managing, what it may roll into, how new puts share the cash."""
 
     take_profit_pct: float = criterion_field(
@@ -46,12 +53,7 @@ class PlanRules:
     )
 
     def __post_init__(self) -> None:
-        for name, rule in PLAN_RULES.items():
-            rule.check(getattr(self, name))
-
-    def with_overrides(self, **overrides: Any) -> PlanRules:
-        """A copy with the given fields replaced; `None` values are ignored."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        self.check_fields(PLAN_RULES)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,7 +66,7 @@ class PlanRules:
         return cls(**data)
 
 
-PLAN_RULES: dict[str, Criterion] = {spec.name: Criterion.of(spec) for spec in fields(PlanRules)}
+PLAN_RULES: dict[str, Criterion] = rule_table(PlanRules)
 
 
 class QuotedFigures(Protocol):

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from wheelscan.core.criterion import Range
 from wheelscan.core.errors import InputError
-from wheelscan.core.models import Range
 
 GOOD = "good"
 HIGH = "high"
