@@ -45,6 +45,30 @@ def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def _shared_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields a whole record (`Progress`) and a header (`ProgressHeader`) both hold,
+    read from a stored record, each a default where it is not of the right type."""
+    current, scan = record.get("current"), record.get("scan")
+    return {
+        "scan_id": _str(record.get("scan_id")),
+        "kind": _str(record.get("kind")),
+        "source": _str(record.get("source")),
+        "state": _str(record.get("state"), str(ScanState.PENDING)),
+        "done": _int(record.get("done")),
+        "total": _int(record.get("total")),
+        "current": current if isinstance(current, str) else None,
+        "candidates": _int(record.get("candidates")),
+        "started": _str(record.get("started")),
+        "updated": _str(record.get("updated")),
+        "scan": scan if isinstance(scan, dict) else None,
+        "message": _str(record.get("message")),
+    }
+
+
+def _copy_shared(source: Progress | ProgressHeader) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in _shared_fields({})}
+
+
 @dataclass(frozen=True)
 class Progress:
     """The whole progress record of the current (or last) scan.
@@ -75,42 +99,19 @@ class Progress:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Progress:
-        current, scan = record.get("current"), record.get("scan")
         return cls(
-            scan_id=_str(record.get("scan_id")),
-            kind=_str(record.get("kind")),
-            source=_str(record.get("source")),
-            state=_str(record.get("state"), str(ScanState.PENDING)),
-            done=_int(record.get("done")),
-            total=_int(record.get("total")),
-            current=current if isinstance(current, str) else None,
-            candidates=_int(record.get("candidates")),
+            **_shared_fields(record),
             errors={str(k): str(v) for k, v in _dict(record.get("errors")).items()},
-            started=_str(record.get("started")),
-            updated=_str(record.get("updated")),
             results=_dict(record.get("results")),
-            scan=scan if isinstance(scan, dict) else None,
-            message=_str(record.get("message")),
         )
 
     @classmethod
     def assemble(cls, header: ProgressHeader, rows: Sequence[ProgressRow]) -> Progress:
         """The whole record of a scan that wrote a header and rows."""
         return cls(
-            scan_id=header.scan_id,
-            kind=header.kind,
-            source=header.source,
-            state=header.state,
-            done=header.done,
-            total=header.total,
-            current=header.current,
-            candidates=header.candidates,
+            **_copy_shared(header),
             errors={row.symbol: row.error for row in rows if row.error is not None},
-            started=header.started,
-            updated=header.updated,
             results={row.symbol: row.result for row in rows if row.result is not None},
-            scan=header.scan,
-            message=header.message,
         )
 
     def to_json(self, with_results: bool = True) -> dict[str, Any]:
@@ -174,42 +175,16 @@ class ProgressHeader:
         """The header a stored value holds; None for anything else (v1 records too)."""
         if not isinstance(record, dict) or record.get("format") != PROGRESS_FORMAT:
             return None
-        current, scan = record.get("current"), record.get("scan")
         return cls(
-            scan_id=_str(record.get("scan_id")),
-            kind=_str(record.get("kind")),
-            source=_str(record.get("source")),
-            state=_str(record.get("state"), str(ScanState.PENDING)),
-            done=_int(record.get("done")),
-            total=_int(record.get("total")),
-            candidates=_int(record.get("candidates")),
+            **_shared_fields(record),
             errors=_int(record.get("errors")),
-            started=_str(record.get("started")),
-            updated=_str(record.get("updated")),
-            current=current if isinstance(current, str) else None,
-            scan=scan if isinstance(scan, dict) else None,
-            message=_str(record.get("message")),
             rows=_int(record.get("rows")),
         )
 
     @classmethod
     def of(cls, progress: Progress) -> ProgressHeader:
         """The header of a v1 whole record (its rows are not numbered: `rows` is 0)."""
-        return cls(
-            scan_id=progress.scan_id,
-            kind=progress.kind,
-            source=progress.source,
-            state=progress.state,
-            done=progress.done,
-            total=progress.total,
-            candidates=progress.candidates,
-            errors=len(progress.errors),
-            started=progress.started,
-            updated=progress.updated,
-            current=progress.current,
-            scan=progress.scan,
-            message=progress.message,
-        )
+        return cls(**_copy_shared(progress), errors=len(progress.errors))
 
     def to_json(self) -> dict[str, Any]:
         return {"format": PROGRESS_FORMAT, **{f.name: getattr(self, f.name) for f in fields(self)}}
