@@ -8,38 +8,31 @@ the engine has finished, so nothing but the LockKeeper writes while a scan runs.
 from __future__ import annotations
 
 import logging
-import threading
 
 from wheelscan.core.valuation import TrailingCashFlow
+from wheelscan.scan.held import HeldFetches
 from wheelscan.store import Store, StoreError
 from wheelscan.store.fundamentals import read_cash_flow, write_cash_flows
 
 log = logging.getLogger("wheelscan.scan")
 
 
-class StoredCashFlows:
+class StoredCashFlows(HeldFetches[TrailingCashFlow]):
     """Cash flows young enough in `store`'s namespace; `fresh` reads none (and still keeps
     what was fetched)."""
 
     def __init__(self, store: Store, *, fresh: bool = False) -> None:
+        super().__init__()
         self.store = store
         self.fresh = fresh
-        self._fetched: dict[str, TrailingCashFlow] = {}
-        self._lock = threading.Lock()
 
     def get(self, symbol: str) -> TrailingCashFlow | None:
         """The kept cash flow (`empty`: Yahoo had none), or None when it must be fetched."""
         return None if self.fresh else read_cash_flow(self.store, symbol)
 
-    def put(self, symbol: str, cash_flow: TrailingCashFlow) -> None:
-        """Hold a fetched cash flow for `save()` (never blocks on the store)."""
-        with self._lock:
-            self._fetched[symbol] = cash_flow
-
     def save(self) -> None:
         """Write what was fetched, in one transaction; a store failure is one warning."""
-        with self._lock:
-            fetched, self._fetched = list(self._fetched.items()), {}
+        fetched = self.take()
         try:
             write_cash_flows(self.store, fetched)
         except StoreError as error:

@@ -9,41 +9,34 @@ but the LockKeeper writes while a scan runs. The day is the store clock's in New
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
 from wheelscan.core.call_criteria import ExDividend
 from wheelscan.core.expiry import new_york_date
+from wheelscan.scan.held import HeldFetches
 from wheelscan.store import Store, StoreError
 from wheelscan.yahoo.dividends import keep_ex_dividend, kept_ex_dividend
 
 log = logging.getLogger("wheelscan.scan")
 
 
-class StoredDividends:
+class StoredDividends(HeldFetches[ExDividend | None]):
     """Today's ex-dividend answers in `store`'s namespace; `fresh` reads none (and still
     keeps what was fetched)."""
 
     def __init__(self, store: Store, *, fresh: bool = False) -> None:
+        super().__init__()
         self.store = store
         self.fresh = fresh
         self.today = new_york_date(datetime.fromtimestamp(store.clock(), UTC))
-        self._fetched: dict[str, ExDividend | None] = {}
-        self._lock = threading.Lock()
 
     def get(self, symbol: str) -> tuple[bool, ExDividend | None]:
         """(whether today's answer is kept, the answer: None when no dividend is listed)."""
         return (False, None) if self.fresh else kept_ex_dividend(self.store, symbol, self.today)
 
-    def put(self, symbol: str, dividend: ExDividend | None) -> None:
-        """Hold a fetched answer for `save()` (never blocks on the store)."""
-        with self._lock:
-            self._fetched[symbol] = dividend
-
     def save(self) -> None:
         """Write what was fetched; a store failure is one warning (asked again next time)."""
-        with self._lock:
-            fetched, self._fetched = list(self._fetched.items()), {}
+        fetched = self.take()
         try:
             for symbol, dividend in fetched:
                 keep_ex_dividend(self.store, symbol, self.today, dividend)
