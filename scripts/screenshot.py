@@ -24,7 +24,7 @@ async def capture(output: Path) -> None:
     from wheelscan.core.models import ScanKind
     from wheelscan.scan.job import run_scan
     from wheelscan.tui.app import WheelscanApp
-    from wheelscan.tui.widgets import ResultsTree
+    from wheelscan.tui.puts_tree import NodeRef, PutsTree
     from wheelscan.watchlist import default_symbols
 
     settings = Settings(source="demo")
@@ -35,13 +35,12 @@ async def capture(output: Path) -> None:
     best = max(
         small, key=lambda s: max(c["annualized_return_pct"] for c in results[s]["candidates"])
     )
-    app = WheelscanApp(settings, symbols=symbols, idle_poll_s=None)
+    app = WheelscanApp(settings, idle_poll_s=None, state_file=None)
     async with app.run_test(size=SIZE) as pilot:
-        tree = app.query_one(ResultsTree)
-        while len(tree.root.children) < len(results):
+        tree = app.query_one(PutsTree)
+        while len(tree.symbols()) < len(results):
             await pilot.pause(0.05)
-        node = next(n for n in tree.root.children if n.data.symbol == best)
-        tree.move_cursor(node)
+        tree.move_to(NodeRef(best))
         await pilot.press("enter", "down", "down", "enter")
         await pilot.pause(1.0)
         app.save_screenshot(output.name, str(output.parent))

@@ -25,7 +25,8 @@ from wheelscan.core.models import ScanKind, ScanState
 from wheelscan.scan.job import run_scan
 from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
-from wheelscan.tui.widgets import DetailPanel, NodeRef, ResultsTree
+from wheelscan.tui.puts_tree import NodeRef, PutsTree
+from wheelscan.tui.widgets import DetailPanel
 
 SEEDED = ["AAPL", "KO", "MSFT"]
 SCANNED = ["AAPL", "AMD", "AMZN", "BAC", "KO", "MSFT", "NVDA", "SPY"]
@@ -50,9 +51,16 @@ def make_app(tmp_path: Path, symbols: list[str] = SCANNED, concurrency: int = 8)
     )
 
 
-def ticker_nodes(app: WheelscanApp) -> dict[str, object]:
-    tree = app.query_one(ResultsTree)
-    return {node.data.symbol: node for node in tree.root.children}
+def tree(app: WheelscanApp) -> PutsTree:
+    return app.query_one(PutsTree)
+
+
+def tickers(app: WheelscanApp) -> list[str]:
+    return tree(app).symbols()
+
+
+def labels(app: WheelscanApp) -> list[str]:
+    return [str(tree(app).label(symbol)) for symbol in tickers(app)]
 
 
 def notifications(app: WheelscanApp) -> list[str]:
@@ -71,20 +79,17 @@ async def test_start_shows_the_cached_results(tmp_path: Path) -> None:
     results = await seed_store()
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
-        nodes = ticker_nodes(app)
-        assert list(nodes) == SEEDED
-        for symbol, node in nodes.items():
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SEEDED))
+        assert tickers(app) == SEEDED
+        for symbol in SEEDED:
             candidates = results[symbol]["candidates"]
-            label = str(node.label)
+            label = str(tree(app).label(symbol))
             assert label.startswith(symbol)
             assert f"${results[symbol]['underlying_price']:,.2f}" in label
             assert f"{len(candidates)} put" in label
             best = max(c["annualized_return_pct"] for c in candidates)
             assert re.search(rf"best\s+{best:.1f}%", label)
-            assert [leaf.data.contract for leaf in node.children] == [
-                c["contract"] for c in candidates
-            ]
+            assert tree(app).contracts(symbol) == [c["contract"] for c in candidates]
         status = str(app.query_one("#status").render())
         assert "results fresh, just now" in status
         assert "DEMO" in status and "DEMO" in app.sub_title
@@ -98,7 +103,7 @@ async def test_s_starts_a_scan_process_whose_tickers_stream_into_the_tree(
     seen: list[tuple[int, int, int]] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.query_one("#empty").display)
-        assert ticker_nodes(app) == {}
+        assert tickers(app) == []
         await pilot.press("s")
         assert app.scan.mode == "scanning"
         await wait_until(pilot, lambda: app.scan.pid is not None)
@@ -108,9 +113,9 @@ async def test_s_starts_a_scan_process_whose_tickers_stream_into_the_tree(
         assert Store.for_source("demo").lock_holder().pid == pid
         bar = app.query_one("#scan-bar")
         while app.scan.mode == "scanning":
-            seen.append((app.scan.done, len(ticker_nodes(app)), int(bar.progress)))
+            seen.append((app.scan.done, len(tickers(app)), int(bar.progress)))
             await pilot.pause(0.05)
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SCANNED))
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SCANNED))
         assert any("Scan succeeded" in text for text in notifications(app))
     partial = [s for s in seen if 0 < s[0] < len(SCANNED)]
     assert len({done for done, _, _ in partial}) >= 3, seen
@@ -133,19 +138,17 @@ async def test_c_stops_the_scan_process_and_the_previous_results_stay(
     monkeypatch.setenv("WHEELSCAN_DEMO_LATENCY", "0.2")
     app = make_app(tmp_path, symbols=previous, concurrency=1)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: list(ticker_nodes(app)) == previous)
+        await wait_until(pilot, lambda: tickers(app) == previous)
         await pilot.press("s")
         await wait_until(pilot, lambda: app.scan.scan_id is not None, timeout=30)
-        await wait_until(
-            pilot, lambda: any("scanning…" in str(n.label) for n in ticker_nodes(app).values())
-        )
+        await wait_until(pilot, lambda: any("scanning…" in label for label in labels(app)))
         pid = app.scan.pid
         await pilot.press("c")
         assert app.scan.cancelling
         await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=30)
         assert app.scan.outcome is ScanState.CANCELLED
-        assert not any("scanning" in str(node.label) for node in ticker_nodes(app).values())
-        await wait_until(pilot, lambda: list(ticker_nodes(app)) == previous)
+        assert not any("scanning" in label for label in labels(app))
+        await wait_until(pilot, lambda: tickers(app) == previous)
         assert any("cancelled" in text for text in notifications(app))
     store = Store.for_source("demo")
     assert store.lock_holder() is None
@@ -160,7 +163,7 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(tmp_path: Path
     app = make_app(tmp_path)
     app.idle_poll_s = 0.2
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SEEDED))
         other = subprocess.Popen(command, env=env)
         try:
             await wait_until(pilot, lambda: app.scan.mode == "watching", timeout=30)
@@ -174,7 +177,7 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(tmp_path: Path
         finally:
             other.kill()
         published = Store.for_source("demo").read_results().results
-        await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
+        await wait_until(pilot, lambda: tickers(app) == sorted(published))
         assert len(published) > len(SEEDED)
         assert any("Scan succeeded" in text for text in notifications(app)), notifications(app)
 
@@ -195,7 +198,7 @@ async def test_s_watches_the_scan_of_the_process_that_holds_the_lock(tmp_path: P
     await seed_store()
     app = make_app(tmp_path, symbols=SEEDED)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SEEDED))
         holder = subprocess.Popen(
             [sys.executable, "-c", HOLD_THE_LOCK],
             stdin=subprocess.PIPE,
@@ -214,7 +217,7 @@ async def test_s_watches_the_scan_of_the_process_that_holds_the_lock(tmp_path: P
         finally:
             holder.kill()
         await wait_until(pilot, lambda: app.scan.mode == "idle")
-        assert list(ticker_nodes(app)) == SEEDED
+        assert tickers(app) == SEEDED
         await pilot.press("s")
         await wait_until(pilot, lambda: app.scan.outcome is ScanState.SUCCEEDED, timeout=60)
 
@@ -234,13 +237,11 @@ async def test_start_while_another_process_scans_shows_its_progress(tmp_path: Pa
             await wait_until(pilot, lambda: app.scan.mode == "watching")
             assert app.query_one("#progress").display
             assert "Watching a watchlist scan by pid" in app.scan.title
-            await wait_until(
-                pilot, lambda: len(ticker_nodes(app)) > 0 and app.scan.mode == "watching"
-            )
+            await wait_until(pilot, lambda: len(tickers(app)) > 0 and app.scan.mode == "watching")
             await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=60)
             assert other.wait(timeout=30) == 0
             published = Store.for_source("demo").read_results().results
-            await wait_until(pilot, lambda: list(ticker_nodes(app)) == sorted(published))
+            await wait_until(pilot, lambda: tickers(app) == sorted(published))
     finally:
         other.kill()
 
@@ -249,7 +250,7 @@ async def test_export_writes_the_visible_results(tmp_path: Path) -> None:
     results = await seed_store()
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SEEDED))
         await pilot.press("slash", *"ms", "enter")
         await pilot.press("e", "j")
         await wait_until(pilot, lambda: any("Exported to" in t for t in notifications(app)))
@@ -274,13 +275,12 @@ async def test_details_show_every_figure_of_the_highlighted_contract(tmp_path: P
     results = await seed_store()
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(ticker_nodes(app)) == len(SEEDED))
+        await wait_until(pilot, lambda: len(tickers(app)) == len(SEEDED))
         await pilot.press("enter", "down", "enter")
         panel = app.query_one(DetailPanel)
         assert panel.display
-        tree = app.query_one(ResultsTree)
         first = results["AAPL"]["candidates"][0]
-        assert tree.cursor_node.data == NodeRef("AAPL", first["contract"])
+        assert tree(app).cursor_ref == NodeRef("AAPL", first["contract"])
         text = _plain(panel)
         for figure in (
             first["contract"],
@@ -293,9 +293,9 @@ async def test_details_show_every_figure_of_the_highlighted_contract(tmp_path: P
             assert figure in text
         await pilot.press("escape")
         assert not panel.display
-        assert "AAPL" in tree.expanded_symbols
+        assert "AAPL" in tree(app).expanded_symbols
         await pilot.press("r")
-        await wait_until(pilot, lambda: ticker_nodes(app)["AAPL"].is_expanded)
+        await wait_until(pilot, lambda: tree(app).is_expanded("AAPL"))
 
 
 def _plain(widget: DetailPanel) -> str:
@@ -303,6 +303,6 @@ def _plain(widget: DetailPanel) -> str:
 
     console = Console(width=60, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     app = widget.app
-    ref = app.query_one(ResultsTree).cursor_node.data
+    ref = app.query_one(PutsTree).cursor_ref
     console.print(widget.render_details(ref, app.book.rows[ref.symbol], app.clock()))
     return console.export_text()

@@ -34,7 +34,8 @@ from tui_support import (
 )
 from wheelscan.tui.app import WheelscanApp
 from wheelscan.tui.help import HelpScreen
-from wheelscan.tui.widgets import DetailPanel, ExportDialog, ResultsTree
+from wheelscan.tui.puts_tree import PutsTree
+from wheelscan.tui.widgets import DetailPanel, ExportDialog
 
 SIZE = (100, 30)
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
@@ -64,7 +65,7 @@ def make_app(tmp_path: Path) -> WheelscanApp:
 
 
 def tickers_shown(app: WheelscanApp) -> list[str]:
-    return [node.data.symbol for node in app.query_one(ResultsTree).root.children]
+    return app.query_one(PutsTree).symbols()
 
 
 async def test_main_screen(tmp_path: Path) -> None:

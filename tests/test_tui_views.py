@@ -16,11 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from textual import events
+
 from tui_support import SNAPSHOTS, publish, use_watchlist, wait_until
 from wheelscan.paths import state_dir
 from wheelscan.tui.app import WheelscanApp
 from wheelscan.tui.grid import RowsTable
-from wheelscan.tui.widgets import ResultsTree
+from wheelscan.tui.puts_tree import PutsTree
 
 SIZE = (120, 40)
 DOCUMENT: dict[str, Any] = json.loads((SNAPSHOTS / "published.json").read_text())
@@ -35,12 +37,12 @@ def make_app(tmp_path: Path) -> WheelscanApp:
 
 
 def tickers(app: WheelscanApp) -> list[str]:
-    return [node.data.symbol for node in app.query_one(ResultsTree).root.children]
+    return app.query_one(PutsTree).symbols()
 
 
 def leaves(app: WheelscanApp) -> dict[str, list[str]]:
-    tree = app.query_one(ResultsTree)
-    return {n.data.symbol: [leaf.data.contract for leaf in n.children] for n in tree.root.children}
+    tree = app.query_one(PutsTree)
+    return {symbol: tree.contracts(symbol) for symbol in tree.symbols()}
 
 
 def table(app: WheelscanApp) -> RowsTable:
@@ -99,13 +101,25 @@ async def test_the_filter_applies_as_it_is_typed_and_esc_clears_it(tmp_path: Pat
         assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}
         assert "filter dte<=3 ann>30" in str(app.query_one("#views").render())
         await pilot.press("enter")
-        assert not app.query_one("#filter").display
+        assert not app.main.filter_open
         assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}, "enter keeps it"
         await pilot.press("slash", *" badge:n/a")
         assert tickers(app) == ["SPY"]
         await pilot.press("escape")
         assert tickers(app) == SYMBOLS
         assert app.filter.text == ""
+        for key, character in (("slash", "/"), ("k", "k"), ("o", "o")):  # typed at once
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: app.filter.text == "ko")
+        assert tickers(app) == ["KO"]
+        await pilot.press("ctrl+u", *"b/e<300")
+        assert app.filter.text == "b/e<300"
+        assert leaves(app) == {
+            s: [c["contract"] for c in r["candidates"] if c["breakeven"] < 300]
+            for s, r in RESULTS.items()
+            if any(c["breakeven"] < 300 for c in r["candidates"])
+        }
+        await pilot.press("escape")
         await pilot.press("slash", *"nosuch>1")
         assert "unknown column 'nosuch'" in str(app.query_one("#views").render())
         assert tickers(app) == SYMBOLS
@@ -190,9 +204,9 @@ async def test_view_sort_filter_expansion_details_and_theme_outlive_the_app(
         assert again.ui.sort("all").key == "ann" and not again.ui.sort("all").descending
         await pilot.press("1")
         assert again.ui.expanded == ("AAPL",)
-        nodes = {n.data.symbol: n for n in again.query_one(ResultsTree).root.children}
-        await wait_until(pilot, lambda: nodes["AAPL"].is_expanded)
-        assert not any(n.is_expanded for s, n in nodes.items() if s != "AAPL")
+        tree = again.query_one(PutsTree)
+        await wait_until(pilot, lambda: tree.is_expanded("AAPL"))
+        assert [s for s in tree.symbols() if tree.is_expanded(s)] == ["AAPL"]
 
 
 async def test_a_bad_state_file_is_ignored_with_a_warning(tmp_path: Path) -> None:

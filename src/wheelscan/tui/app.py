@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
@@ -64,11 +65,12 @@ from wheelscan.tui.messages import (
     ScanPolled,
 )
 from wheelscan.tui.model import ResultsBook, TickerRow, parse_times
-from wheelscan.tui.runtime import held_elsewhere, while_running
+from wheelscan.tui.puts_tree import PutsTree
+from wheelscan.tui.runtime import freeze_start_up_heap, held_elsewhere, while_running
 from wheelscan.tui.scan_state import ScanRun, follow_scan
 from wheelscan.tui.tickets import sell_ticket
 from wheelscan.tui.view import MainView
-from wheelscan.tui.widgets import ExportDialog, ResultsTree, ViewBar
+from wheelscan.tui.widgets import ExportDialog, ViewBar
 
 if TYPE_CHECKING:
     from wheelscan.store import LockInfo
@@ -77,7 +79,7 @@ WATCH_POLL_S = 0.5
 IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
-REDRAW_BATCH = 25
+REDRAW_BATCH = 10
 STATE_SAVE_S = 0.5
 UNSET = Path()
 
@@ -91,7 +93,9 @@ class WheelscanApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("s", "scan", "Scan"),
         Binding("c", "cancel", "Stop"),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        # A priority binding runs before Textual hands the next keys to the focused widget,
+        # so what is typed right after `/` lands in the filter field it opens.
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse", show=False),
         Binding("v", "next_view", "View"),
@@ -173,6 +177,7 @@ class WheelscanApp(App[None]):
             self.check_market()
             self.set_interval(MARKET_CHECK_S, self.market_due)
         self.set_interval(TICK_S, self.tick)
+        self.call_after_refresh(freeze_start_up_heap)
         if self.idle_poll_s:
             self.set_interval(self.idle_poll_s, self.look_for_other_scan)
 
@@ -381,9 +386,13 @@ class WheelscanApp(App[None]):
             self.load_calls()
 
     def action_filter(self) -> None:
+        if self.main.filter_field.has_focus or self.screen is not self.screen_stack[0]:
+            raise SkipAction  # a `/` typed in a field (b/e<50, the palette) is text
         self.main.open_filter(self.filter.text)
 
     def action_escape(self) -> None:
+        if self.main.filter_open:
+            self.main.close_filter()
         if self.filter.text:
             self.set_filter("")
         elif self.main.details.display:
@@ -485,13 +494,6 @@ class WheelscanApp(App[None]):
     def filter_done(self, event: Input.Submitted) -> None:
         self.main.close_filter()
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", None)
-        if key == "escape" and self.main.filter_field.has_focus:
-            event.stop()  # type: ignore[attr-defined]
-            self.main.close_filter()
-            self.set_filter("")
-
     def set_filter(self, text: str) -> None:
         if text == self.filter.text:
             return
@@ -517,10 +519,15 @@ class WheelscanApp(App[None]):
             self.call_later(self.redraw_due)
 
     def refresh_views(self) -> None:
+        """Everything may have changed: prune the tree now, draw its tickers in batches."""
         self.dirty.clear()
-        self.main.show_book(self.filter, self.order("puts"), self.scan.in_flight)
-        if self.main.view == "all":
+        self.queue_redraw(self.main.prune_book(self.filter, self.order("puts")))
+        if not self.dirty and self.main.view == "all":
             self.main.show_candidates(self.filter, self.order("all"))
+
+    @on(MainView.Redraw)
+    def redraw_all(self) -> None:
+        self.refresh_views()
 
     def refresh_status(self) -> None:
         view = self.main.view
@@ -588,7 +595,6 @@ class WheelscanApp(App[None]):
             self.save_pending = True
             self.set_timer(STATE_SAVE_S, self.save_due)
 
-    @on(ResultsTree.NodeExpanded)
-    @on(ResultsTree.NodeCollapsed)
+    @on(PutsTree.Toggled)
     def expansion_changed(self) -> None:
         self.remember()

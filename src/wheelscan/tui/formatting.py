@@ -11,6 +11,7 @@ from rich.text import Text
 from wheelscan.cli.messages import plural
 from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.models import Criteria, ScanState
+from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.market import GATED_SOURCES
 from wheelscan.tui.model import TickerRow
 from wheelscan.tui.scan_state import ScanRun
@@ -43,7 +44,8 @@ def age(moment: datetime | None, now: datetime) -> str:
 
 def market_line(state: MarketState | None, source: str, now: datetime) -> Text:
     """'NYSE open until 16:00 EST' or 'NYSE closed · opens Mon 09:30 EST', in New York time;
-    a source that does not wait for the market says so ('(demo: ungated)')."""
+    a source that does not wait for the market says so ('(snapshot:…: ungated)'; the demo
+    is marked DEMO beside it)."""
     if state is None:
         return Text("market: unknown", style="dim")
     if state.is_open and state.next_close is not None:
@@ -53,14 +55,16 @@ def market_line(state: MarketState | None, source: str, now: datetime) -> Text:
         opens = state.next_open.astimezone(NEW_YORK)
         soon = opens - now < timedelta(days=6)
         text = Text(f"NYSE closed · opens {opens:{'%a' if soon else '%b %d'} %H:%M %Z}", "yellow")
-    if source not in GATED_SOURCES:
+    if source not in GATED_SOURCES and parse_source(source).kind is not SourceKind.DEMO:
         text.append(f" ({source}: ungated)", style="dim")
     return text
 
 
 def scan_counters(run: ScanRun) -> Text:
-    """'12/40 tickers · 31 candidates · 0 errors'."""
+    """'12/40 tickers · 31 candidates · 0 errors' ('starting…' before the scan has begun)."""
     text = Text()
+    if not run.total and not run.done:
+        return Text("starting…", style="dim")
     text.append(f"{run.done}/{run.total} tickers", style="bold")
     text.append(f" · {plural(run.candidates, 'candidate')} · ")
     text.append(plural(run.errors, "error"), style="bold red" if run.errors else "")

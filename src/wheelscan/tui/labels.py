@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from wheelscan.tui.columns import CONTRACT_COLUMNS, Column, fit_columns
 from wheelscan.tui.model import CandidateData, TickerRow
@@ -43,14 +43,22 @@ def _cell_style(column: Column, text: str) -> str:
 
 
 def candidate_label(row: TickerRow, candidate: CandidateData, columns: Sequence[Column]) -> Text:
-    """One leaf: `columns`, text left-aligned and numbers right-aligned in their widths."""
-    text = Text(no_wrap=True)
-    for index, column in enumerate(columns):
-        if index:
-            text.append(" ")
+    """One leaf: `columns`, text left-aligned and numbers right-aligned in their widths.
+
+    Built as one string and its styled spans (a tree of thousands of leaves redraws
+    them often)."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    at = 0
+    for column in columns:
         cell = column.cell(row, candidate)
-        text.append(column.fitted(cell), style=_cell_style(column, cell))
-    return text
+        fitted = column.fitted(cell)
+        style = _cell_style(column, cell)
+        if style:
+            spans.append(Span(at, at + len(fitted), style))
+        parts.append(fitted)
+        at += len(fitted) + 1
+    return Text(" ".join(parts), no_wrap=True, spans=spans)
 
 
 def candidate_header(columns: Sequence[Column]) -> Text:

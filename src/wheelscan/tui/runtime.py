@@ -1,4 +1,4 @@
-"""How the app lives in its process: a guard for shut-down, whose lock is whose.
+"""How the app lives in its process: one GC freeze after start-up, a guard for shut-down.
 
 While the app shuts down, timers that were due and messages posted by its
 threads are still handled after its widgets are gone; `while_running` makes such
@@ -8,6 +8,7 @@ a late call a no-op instead of a `NoMatches` crash on the way out.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import socket
 from collections.abc import Callable
@@ -43,6 +44,19 @@ def while_running(
             handler(node, *args, **kwargs)
 
     return guarded
+
+
+@functools.cache
+def freeze_start_up_heap() -> None:
+    """Take everything alive once the first frame is drawn out of the cyclic GC's walk,
+    once per process.
+
+    Textual, Rich and the app's modules leave many long-lived objects that every
+    full collection would walk again, on the event loop (benchmarks/app_stall.py);
+    frozen objects are still freed by reference count. What the app makes later
+    (results, tree nodes) is collected as usual.
+    """
+    gc.freeze()
 
 
 def held_elsewhere(lock: LockInfo | None) -> bool:

@@ -21,7 +21,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
-from textual.widgets import ContentSwitcher, Input, Label, Static, Tree
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Input, Label, Static
 
 from wheelscan.cli.messages import plural
 from wheelscan.market import Clock
@@ -30,6 +31,7 @@ from wheelscan.tui.filtering import ResultsFilter
 from wheelscan.tui.formatting import empty_hint
 from wheelscan.tui.grid import RowsTable
 from wheelscan.tui.model import CandidateData, ResultsBook, TickerRow
+from wheelscan.tui.puts_tree import NodeRef, PutsTree
 from wheelscan.tui.runtime import while_running
 from wheelscan.tui.scan_state import ScanRun
 from wheelscan.tui.tables import (
@@ -46,8 +48,6 @@ from wheelscan.tui.tables import (
 from wheelscan.tui.widgets import (
     ColumnHeader,
     DetailPanel,
-    NodeRef,
-    ResultsTree,
     RowMarks,
     ScanProgress,
     StatusLine,
@@ -69,15 +69,6 @@ PLAN_UNAVAILABLE = (
 )
 
 
-@dataclass(frozen=True)
-class Drawn:
-    """What the puts view was last drawn with, to draw it again on a resize."""
-
-    rules: ResultsFilter
-    order: SortOrder
-    in_flight: frozenset[str]
-
-
 class MainView(Vertical):
     """View bar, status line, scan progress, the four views, the detail panel, the filter."""
 
@@ -89,7 +80,6 @@ class MainView(Vertical):
         super().__init__(**kwargs)
         self.book = book
         self.clock = clock
-        self.drawn: Drawn | None = None
         self.leaf_keys: tuple[str, ...] = ()
         self._candidate_columns: list[Column] = []
 
@@ -102,7 +92,7 @@ class MainView(Vertical):
                 with Vertical(id="puts"):
                     yield ColumnHeader(id="columns")
                     yield Label(id="empty")
-                    yield ResultsTree(id="tree")
+                    yield PutsTree(id="tree")
                 with Vertical(id="all"):
                     yield RowsTable[ContractRow](self._contract_cells, id="candidates")
                     yield Label(id="all-note")
@@ -115,13 +105,14 @@ class MainView(Vertical):
         yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
 
     def on_mount(self) -> None:
-        for hidden in ("#progress", "#filter", "#details", "#empty"):
+        for hidden in ("#progress", "#details", "#empty"):
             self.query_one(hidden).display = False
+        self.filter_field.can_focus = False
         self.tree.focus()
 
     @property
-    def tree(self) -> ResultsTree:
-        return self.query_one(ResultsTree)
+    def tree(self) -> PutsTree:
+        return self.query_one(PutsTree)
 
     @property
     def candidates(self) -> RowsTable[ContractRow]:
@@ -141,15 +132,19 @@ class MainView(Vertical):
 
     # -- layout -------------------------------------------------------------------------
 
+    @dataclass
+    class Redraw(Message):
+        """The leaf columns that fit changed (a resize): the puts view needs drawing again."""
+
     def on_resize(self, event: events.Resize) -> None:
         self.query_one("#main").set_class(event.size.width < NARROW_BELOW, "-narrow")
-        self.call_after_refresh(self._redraw_if_columns_changed)
 
+    @on(PutsTree.Resized)
     def _redraw_if_columns_changed(self) -> None:
-        if self.drawn is not None and self.is_mounted:
+        if self.is_mounted:
             keys = tuple(c.key for c in self._marks(frozenset()).columns)
             if keys != self.leaf_keys:
-                self.show_book(self.drawn.rules, self.drawn.order, self.drawn.in_flight)
+                self.post_message(self.Redraw())
 
     def switch(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
@@ -180,14 +175,15 @@ class MainView(Vertical):
         width = self.tree.scrollable_content_region.width or self.size.width or 80
         return RowMarks.for_width(in_flight, self.clock(), width)
 
-    def show_book(self, rules: ResultsFilter, order: SortOrder, in_flight: frozenset[str]) -> None:
-        """Exactly the tickers `rules` lets through, in `order`, with the open panel's details."""
-        self.drawn = Drawn(rules, order, in_flight)
-        marks = self._marks(in_flight)
+    def prune_book(self, rules: ResultsFilter, order: SortOrder) -> list[str]:
+        """Drop the tickers `rules` hides (all, for another order) and return those to draw,
+        in `order`, for `show_tickers` to draw a batch at a time."""
+        marks = self._marks(frozenset())
         self.leaf_keys = tuple(c.key for c in marks.columns)
         self.query_one(ColumnHeader).show(list(marks.columns))
-        self.tree.show_rows(self.book.visible(rules, order), marks, order)
+        symbols = self.tree.prune([row.symbol for row in self.book.visible(rules, order)], order)
         self._after_rows(rules)
+        return symbols
 
     def show_tickers(
         self,
@@ -197,7 +193,6 @@ class MainView(Vertical):
         in_flight: frozenset[str],
     ) -> None:
         """Some tickers changed: redraw those, dropping the ones `rules` now hides."""
-        self.drawn = Drawn(rules, order, in_flight)
         shown, hidden = [], []
         for symbol in symbols:
             row = self.book.shown(symbol, rules, order)
@@ -208,22 +203,13 @@ class MainView(Vertical):
         self.tree.update_rows(shown, hidden, self._marks(in_flight), order)
         self._after_rows(rules)
 
-    def show_marks(
-        self,
-        symbols: Iterable[str],
-        rules: ResultsFilter,
-        order: SortOrder,
-        in_flight: frozenset[str],
-    ) -> None:
-        """Only the "scanning…" mark of these tickers changed: redo their labels alone."""
-        rows = [r for symbol in symbols if (r := self.book.shown(symbol, rules, order)) is not None]
-        if rows:
-            self.tree.relabel(rows, self._marks(in_flight))
-
     def _after_rows(self, rules: ResultsFilter) -> None:
         hint = self.query_one("#empty", Label)
-        hint.display = not self.tree.root.children
-        hint.update(empty_hint(bool(self.book.rows), rules))
+        empty = not self.tree.ordered
+        if hint.display != empty:
+            hint.display = empty
+        if empty:
+            hint.update(empty_hint(bool(self.book.rows), rules))
         self.show_details()
 
     def show_candidates(self, rules: ResultsFilter, order: SortOrder) -> None:
@@ -272,8 +258,7 @@ class MainView(Vertical):
         """The put contract under the cursor of the puts or all-candidates view."""
         if self.view == "all":
             return self.candidates.cursor_data
-        node = self.tree.cursor_node
-        ref = node.data if node is not None else None
+        ref = self.tree.cursor_ref
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         if ref is None or ref.contract is None or row is None:
             return None
@@ -282,10 +267,6 @@ class MainView(Vertical):
 
     def cursor_call(self) -> dict[str, Any] | None:
         return self.query_one("#calls-table", RowsTable).cursor_data
-
-    def cursor_symbol(self) -> str | None:
-        node = self.tree.cursor_node
-        return node.data.symbol if node is not None and node.data is not None else None
 
     # -- details ---------------------------------------------------------------------------
 
@@ -298,8 +279,7 @@ class MainView(Vertical):
             pair = self.candidates.cursor_data
             ref = NodeRef(pair[0].symbol, pair[1]["contract"]) if pair else None
         else:
-            node = self.tree.cursor_node
-            ref = node.data if node is not None else None
+            ref = self.tree.cursor_ref
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         panel.show(ref, row, self.clock())
 
@@ -307,15 +287,11 @@ class MainView(Vertical):
         self.details.display = not self.details.display
         self.show_details()
 
-    @on(Tree.NodeSelected, "#tree")
+    @on(PutsTree.Selected, "#tree")
     @while_running
-    def open_details(self, event: Tree.NodeSelected[NodeRef]) -> None:
-        """Enter on a ticker opens or closes it; on a contract, shows its figures."""
-        node = event.node
-        if node.data is not None and node.data.contract is None:
-            node.toggle()
-        else:
-            self.details.display = True
+    def open_details(self, event: PutsTree.Selected) -> None:
+        """Enter on a contract shows its figures (on a ticker, the tree opens it)."""
+        self.details.display = True
         self.show_details()
 
     @on(RowsTable.Selected, "#candidates")
@@ -324,7 +300,7 @@ class MainView(Vertical):
         self.details.display = True
         self.show_details()
 
-    @on(Tree.NodeHighlighted, "#tree")
+    @on(PutsTree.Highlighted, "#tree")
     @on(RowsTable.Highlighted, "#candidates")
     @while_running
     def follow_highlight(self, event: Any) -> None:
@@ -333,12 +309,20 @@ class MainView(Vertical):
     # -- the filter field ---------------------------------------------------------------
 
     def open_filter(self, text: str) -> None:
+        """Show the filter field and focus it at once. It is always laid out (closed, it is
+        no lines high), so the keys typed right after `/` land in it."""
         field = self.filter_field
-        field.display = True
+        field.add_class("-open")
+        field.can_focus = True
         field.value = text
         field.cursor_position = len(text)
-        field.focus()
+        self.screen.set_focus(field)
+
+    @property
+    def filter_open(self) -> bool:
+        return self.filter_field.has_class("-open")
 
     def close_filter(self) -> None:
-        self.filter_field.display = False
+        self.filter_field.remove_class("-open")
+        self.filter_field.can_focus = False  # closed, tab does not land in it
         self.switch(self.view)

@@ -1,4 +1,4 @@
-"""The app's widgets: view bar, status line, scan progress, puts tree, detail panel, export dialog.
+"""The app's widgets: view bar, status line, scan progress, detail panel, export dialog.
 
 They hold no scan logic: the app hands them plain data (`TickerRow`s, counters)
 and they render it.
@@ -6,10 +6,9 @@ and they render it.
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.console import RenderableType
@@ -20,8 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, ProgressBar, Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Button, Label, ProgressBar, Static
 
 from wheelscan.tui.app_state import VIEW_TITLES, VIEWS
 from wheelscan.tui.columns import Column, SortOrder
@@ -36,15 +34,8 @@ from wheelscan.tui.labels import (
     ticker_label,
 )
 from wheelscan.tui.model import CandidateData, TickerRow
+from wheelscan.tui.puts_tree import NodeRef
 from wheelscan.tui.scan_state import ScanRun
-
-
-@dataclass(frozen=True)
-class NodeRef:
-    """What a tree node stands for: a ticker, or one of its contracts."""
-
-    symbol: str
-    contract: str | None = None
 
 
 class ViewBar(Static):
@@ -95,8 +86,7 @@ class StatusLine(Static):
         text = Text()
         if demo:
             text.append(" DEMO ", style="bold reverse yellow")
-            text.append(" simulated market ", style="yellow")
-            text.append("│ ", style="dim")
+            text.append(" ")
         text.append_text(market)
         text.append(" │ ", style="dim")
         if data_age == "none yet":
@@ -116,6 +106,7 @@ class ScanProgress(Vertical):
     """A running scan: its title, a bar, and counters (done/total, candidates, errors, time)."""
 
     shown_title: Text | None = None
+    shown_counters: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="scan-title")
@@ -128,12 +119,17 @@ class ScanProgress(Vertical):
         title.append(f"  {scan_clock(run, now)}")
         if run.mode == "scanning" and not run.cancelling:
             title.append("  (c stops it)", style="dim")
+        # Both lines are one cell high (app.tcss): new figures need no layout pass, which
+        # would repaint the whole screen at every tick.
         if title != self.shown_title:
             self.shown_title = title
-            self.query_one("#scan-title", Label).update(title)
+            self.query_one("#scan-title", Label).update(title, layout=False)
         bar = self.query_one(ProgressBar)
         bar.update(total=run.total or None, progress=run.done)
-        self.query_one("#scan-counters", Label).update(scan_counters(run))
+        counters = scan_counters(run)
+        if counters != self.shown_counters:
+            self.shown_counters = counters
+            self.query_one("#scan-counters", Label).update(counters, layout=False)
 
 
 class ColumnHeader(Static):
@@ -164,130 +160,10 @@ class RowMarks:
     def leaf(self, row: TickerRow, candidate: CandidateData) -> Text:
         return candidate_label(row, candidate, self.columns)
 
-
-class ResultsTree(Tree[NodeRef]):
-    """One collapsible node per ticker, in the sort order, its candidates as aligned leaves.
-
-    The expanded tickers are remembered by symbol, so a reload, a filter or a
-    streamed update keeps them open. Updates touch only what changed: a new label
-    repaints its node's lines, and an expand (even of an open node) makes Textual
-    redraw every visible line, so a label that already reads right and an open
-    node are left alone. A ticker whose place in the order changed is moved.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Details", show=False)
-    ]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("results", **kwargs)
-        self.show_root = False
-        self.auto_expand = False
-        self.expanded_symbols: set[str] = set()
-        self.places: dict[str, tuple[Any, ...]] = {}
-
-    def get_label_width(self, node: TreeNode[NodeRef]) -> int:
-        """The label's width without rendering it (Textual's default renders every label
-        each time the tree's lines are rebuilt, which is after every added node)."""
-        label = node.label
-        width = label.cell_len if isinstance(label, Text) else cell_len(label)
-        if node.allow_expand:
-            width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
-        return width
-
-    def _ticker_nodes(self) -> dict[str, TreeNode[NodeRef]]:
-        return {node.data.symbol: node for node in self.root.children if node.data is not None}
-
-    def show_rows(self, rows: list[TickerRow], marks: RowMarks, order: SortOrder) -> None:
-        """Show exactly `rows` (in their order), updating nodes in place where they exist."""
-        wanted = [row.symbol for row in rows]
-        nodes = self._ticker_nodes()
-        hidden = [symbol for symbol in nodes if symbol not in set(wanted)]
-        kept = [symbol for symbol in nodes if symbol not in set(hidden)]
-        if kept != [symbol for symbol in wanted if symbol in nodes]:
-            hidden = list(nodes)  # the order changed: draw them again in the new one
-        self.update_rows(rows, hidden, marks, order)
-
-    def update_rows(
-        self, rows: list[TickerRow], hidden: list[str], marks: RowMarks, order: SortOrder
-    ) -> None:
-        """Add or update the nodes of `rows` and remove those of `hidden`; the rest stay."""
-        nodes = self._ticker_nodes()
-        for symbol in hidden:
-            node = nodes.pop(symbol, None)
-            self.places.pop(symbol, None)
-            if node is not None:
-                node.remove()
-        for row in rows:
-            self._show_row(row, nodes, marks, order.ticker_key(row))
-        if self.cursor_node is None and self.root.children:
-            self.move_cursor(self.root.children[0])
-
-    def _show_row(
-        self,
-        row: TickerRow,
-        nodes: dict[str, TreeNode[NodeRef]],
-        marks: RowMarks,
-        place: tuple[Any, ...],
-    ) -> None:
-        """Add or update one ticker's node at its place in the order."""
-        label = marks.label(row)
-        node = nodes.get(row.symbol)
-        if node is not None and self.places.get(row.symbol) != place:
-            node.remove()
-            del self.places[row.symbol]
-            node = None
-        if node is None:
-            order = [self.places[n.data.symbol] for n in self.root.children if n.data]
-            index = bisect.bisect(order, place)
-            before = index if index < len(order) else None
-            node = self.root.add(label, NodeRef(row.symbol), before=before)
-            nodes[row.symbol] = node
-            self.places[row.symbol] = place
-        else:
-            _relabel(node, label)
-        self._fill(node, row, marks)
-        if row.symbol in self.expanded_symbols and node.children and not node.is_expanded:
-            node.expand()
-
-    def _fill(self, node: TreeNode[NodeRef], row: TickerRow, marks: RowMarks) -> None:
-        candidates = row.candidates
-        contracts = [c["contract"] for c in candidates]
-        existing = [child.data.contract for child in node.children if child.data is not None]
-        if existing == contracts:
-            for child, candidate in zip(node.children, candidates, strict=True):
-                _relabel(child, marks.leaf(row, candidate))
-            return
-        cursor = self.cursor_node.data if self.cursor_node is not None else None
-        node.remove_children()
-        for candidate in candidates:
-            leaf = node.add_leaf(
-                marks.leaf(row, candidate), NodeRef(row.symbol, candidate["contract"])
-            )
-            if cursor == leaf.data:
-                self.move_cursor(leaf)
-        node.allow_expand = bool(candidates)
-
-    def relabel(self, rows: list[TickerRow], marks: RowMarks) -> None:
-        """Redo the ticker labels of `rows` alone (their candidates have not changed)."""
-        nodes = self._ticker_nodes()
-        for row in rows:
-            if row.symbol in nodes:
-                _relabel(nodes[row.symbol], marks.label(row))
-
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
-        if event.node.data is not None and event.node.data.contract is None:
-            self.expanded_symbols.add(event.node.data.symbol)
-
-    def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[NodeRef]) -> None:
-        if event.node.data is not None and event.node.data.contract is None:
-            self.expanded_symbols.discard(event.node.data.symbol)
-
-
-def _relabel(node: TreeNode[NodeRef], label: Text) -> None:
-    """Set a node's label unless it already reads so (each change repaints the node's lines)."""
-    if node.label != label:
-        node.set_label(label)
+    def drawn_as(self, row: TickerRow) -> tuple[object, ...]:
+        """Everything a ticker's node and leaves are drawn from: the same, the same lines."""
+        day = self.now.astimezone().date()
+        return (row, row.symbol in self.in_flight, self.columns, self.width, day)
 
 
 class DetailPanel(Static):
