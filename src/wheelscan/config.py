@@ -5,26 +5,36 @@ Precedence: command line over config file over defaults. The file is optional
 tomllib; writing uses tomlkit so the user's comments and order survive, and goes
 through an atomic replace; tomlkit is imported only by the commands that write.
 Each key is defined once: the criteria's in `Criteria`, the DCF model's in `DcfParams`
-(named by `DCF_KEYS`), the plan's in `PlanRules`, the others' in `Settings`.
+(named by `DCF_KEYS`), the plan's in `PlanRules`, the others' in `Settings`; the
+kinds and checks of the key table are config_keys.py.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX, CallCriteria
-from wheelscan.core.errors import InputError
-from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Criterion, Range
+from wheelscan.config_keys import (
+    CALL_FIELDS,
+    DCF_FIELDS,
+    ConfigError,
+    Key,
+    call_keys,
+    criterion_key,
+    dcf_keys,
+    setting_field,
+    zero_or_at_least,
+)
+from wheelscan.core.call_criteria import CONFIG_PREFIX, CallCriteria
+from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Range
 from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
-from wheelscan.core.valuation import DCF_KEYS, DcfParams
+from wheelscan.core.valuation import DcfParams
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
 
@@ -37,111 +47,6 @@ CONFIG_FILE_ORIGIN = "config file"
 COMMAND_LINE = "command line"
 
 
-class ConfigError(InputError):
-    """A config file or a `config set` value that cannot be used."""
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-# A key's kind -> (is this TOML value of that kind, how a message names the kind).
-_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "whole": (_whole, "a whole number"),
-    "number": (_number, "a number"),
-    "bool": (lambda v: isinstance(v, bool), "true or false"),
-    "string": (lambda v: isinstance(v, str), "a string"),
-}
-
-
-def _no_problem(_: Any) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: its kind (a `_KINDS` name), its default, and what makes a value bad."""
-
-    name: str
-    default: Any
-    kind: str
-    help: str
-    problem: Callable[[Any], str | None] = _no_problem
-
-    def check(self, value: Any) -> str | None:
-        """None when `value` is acceptable, else what is wrong with it."""
-        is_kind, wanted = _KINDS[self.kind]
-        if not is_kind(value):
-            return f"must be {wanted}, got {_toml_repr(value)} ({_toml_type(value)})"
-        if self.kind == "number" and math.isnan(value):
-            return "must be a number, got nan"
-        return self.problem(value)
-
-    def parse(self, text: str) -> Any:
-        """A `config set` value typed on the command line, converted to this key's type."""
-        raw = text.strip()
-        try:
-            if self.kind == "whole":
-                return int(raw)
-            if self.kind == "number":
-                return float(raw)
-        except ValueError:
-            raise ConfigError(f"{self.name} must be {_KINDS[self.kind][1]}, got {text!r}") from None
-        if self.kind == "bool":
-            lowered = raw.lower()
-            if lowered in ("true", "yes", "on", "1"):
-                return True
-            if lowered in ("false", "no", "off", "0"):
-                return False
-            raise ConfigError(f"{self.name} must be true or false, got {text!r}")
-        return raw
-
-
-def _zero_or_at_least(low: float) -> Callable[[Any], str | None]:
-    """0 turns the thing off; otherwise a floor, so a tiny rate cannot stall a scan for years."""
-
-    def problem(value: Any) -> str | None:
-        if value == 0 or (value >= low and math.isfinite(value)):
-            return None
-        return f"must be 0 (off) or a finite number >= {low:g}, got {value}"
-
-    return problem
-
-
-def _setting(
-    default: Any, kind: str, help: str, problem: Callable[[Any], str | None] = _no_problem
-) -> Any:
-    """A Settings field that is also a config key."""
-    return field(default=default, metadata={"key": (kind, help, problem)})
-
-
-def _criterion_key(criterion: Criterion) -> Key:
-    return Key(criterion.name, criterion.default, criterion.kind, criterion.help, criterion.problem)
-
-
-DCF_FIELDS = {DCF_KEYS[spec.name]: spec.name for spec in fields(DcfParams)}
-"""Config key -> DcfParams field."""
-
-
-def _dcf_keys() -> list[Key]:
-    return [
-        replace(_criterion_key(Criterion.of(spec)), name=DCF_KEYS[spec.name])
-        for spec in fields(DcfParams)
-    ]
-
-
-CALL_FIELDS = {CONFIG_PREFIX + name: name for name in CALL_CRITERIA}
-"""Config key (call_max_delta, ...) -> CallCriteria field."""
-
-
-def _call_keys() -> list[Key]:
-    return [replace(_criterion_key(c), name=CONFIG_PREFIX + c.name) for c in CALL_CRITERIA.values()]
-
-
 def _plan_from(data: Mapping[str, Any]) -> PlanRules:
     """The plan rules a config file's keys set (SPEC 10); raises CriteriaError."""
     return PlanRules(**{key: data[key] for key in PLAN_RULES if key in data})
@@ -149,19 +54,6 @@ def _plan_from(data: Mapping[str, Any]) -> PlanRules:
 
 def config_path() -> Path:
     return config_dir() / CONFIG_FILE
-
-
-def _toml_type(value: Any) -> str:
-    names = {bool: "boolean", int: "integer", float: "float", str: "string", dict: "table"}
-    return names.get(type(value), "array" if isinstance(value, list) else type(value).__name__)
-
-
-def _toml_repr(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    return repr(value)
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -229,6 +121,13 @@ def _calls_from(data: Mapping[str, Any]) -> CallCriteria:
         raise CriteriaError(str(error), tuple(CONFIG_PREFIX + k for k in error.keys)) from None
 
 
+def _check_rules(data: Mapping[str, Any]) -> None:
+    """Raise CriteriaError when the rulebooks refuse what the keys set together."""
+    _criteria_from(data)
+    _calls_from(data)
+    _plan_from(data)
+
+
 def parse_config(text: str, path: Path) -> dict[str, Any]:
     """The validated key/value pairs of a config file's text (only the keys it sets).
 
@@ -236,9 +135,7 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     """
     data = _checked_keys(text, path)
     try:
-        _criteria_from(data)
-        _calls_from(data)
-        _plan_from(data)
+        _check_rules(data)
     except CriteriaError as error:
         raise ConfigError(f"{_where(path, text, *error.keys)}: {error}") from None
     return data
@@ -254,35 +151,35 @@ class Settings:
     `path` are what `config show` prints. `heartbeat_s` is not a config key.
     """
 
-    source: str = _setting("yahoo", "string", SOURCE_FORMS, source_problem)
+    source: str = setting_field("yahoo", "string", SOURCE_FORMS, source_problem)
     criteria: Criteria = field(default_factory=Criteria)
     dcf: DcfParams = field(default_factory=DcfParams)
-    concurrency: int = _setting(8, "whole", "requests in flight", Range(1, 64).problem)
-    rate_limit_per_s: float | None = _setting(
+    concurrency: int = setting_field(8, "whole", "requests in flight", Range(1, 64).problem)
+    rate_limit_per_s: float | None = setting_field(
         None,
         "number",
         "requests per second (0 = unpaced; unset = the source's own)",
-        _zero_or_at_least(0.1),
+        zero_or_at_least(0.1),
     )
-    results_ttl_minutes: float = _setting(
+    results_ttl_minutes: float = setting_field(
         45.0, "number", "how long results stay fresh", Range(0, low_open=True).problem
     )
-    chain_cache_minutes: float = _setting(
+    chain_cache_minutes: float = setting_field(
         10.0, "number", "how long options answers are re-used (0 = never)", Range(0).problem
     )
-    lock_ttl_s: float = _setting(
+    lock_ttl_s: float = setting_field(
         60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
     )
     heartbeat_s: float = 15.0
     calls: CallCriteria = field(default_factory=CallCriteria)
     plan: PlanRules = field(default_factory=PlanRules)
-    cash: float | None = _setting(
+    cash: float | None = setting_field(
         None,
         "number",
         "dollars for the wheel: free cash = cash − collateral of open short puts",
         Range(0).problem,
     )
-    allow_closed: bool = _setting(False, "bool", "scan live while the market is closed")
+    allow_closed: bool = setting_field(False, "bool", "scan live while the market is closed")
     origins: Mapping[str, str] = field(
         default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
     )
@@ -335,11 +232,11 @@ class Settings:
 KEYS: dict[str, Key] = {
     key.name: key
     for key in [
-        _criterion_key(WEEKS),
-        *(_criterion_key(criterion) for criterion in CRITERIA.values()),
-        *_call_keys(),
-        *_dcf_keys(),
-        *(_criterion_key(rule) for rule in PLAN_RULES.values()),
+        criterion_key(WEEKS),
+        *(criterion_key(criterion) for criterion in CRITERIA.values()),
+        *call_keys(),
+        *dcf_keys(),
+        *(criterion_key(rule) for rule in PLAN_RULES.values()),
         *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
     ]
 }
@@ -445,10 +342,7 @@ def _write_document(document: Any, path: Path) -> None:
 
     text = tomlkit.dumps(document)
     try:
-        checked = _checked_keys(text, path)
-        _criteria_from(checked)
-        _calls_from(checked)
-        _plan_from(checked)
+        _check_rules(_checked_keys(text, path))
     except CriteriaError as error:
         raise ConfigError(f"{path.name} not changed: {error}") from None
     private_dir(path.parent)

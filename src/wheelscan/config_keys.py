@@ -1,0 +1,136 @@
+"""The config keys: what kind of value each takes, its default, and what makes it bad.
+
+Every criterion-like key is read from its rulebook's fields (`Criterion`): the
+DCF model's under their `DCF_KEYS` names, the covered calls' under `CONFIG_PREFIX`;
+config.py adds the plain settings of `Settings` and assembles `KEYS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX
+from wheelscan.core.criterion import Criterion
+from wheelscan.core.errors import InputError
+from wheelscan.core.valuation import DCF_KEYS, DcfParams
+
+
+class ConfigError(InputError):
+    """A config file or a `config set` value that cannot be used."""
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# A key's kind -> (is this TOML value of that kind, how a message names the kind).
+_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "whole": (_whole, "a whole number"),
+    "number": (_number, "a number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "string": (lambda v: isinstance(v, str), "a string"),
+}
+
+
+def _no_problem(_: Any) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: its kind (a `_KINDS` name), its default, and what makes a value bad."""
+
+    name: str
+    default: Any
+    kind: str
+    help: str
+    problem: Callable[[Any], str | None] = _no_problem
+
+    def check(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else what is wrong with it."""
+        is_kind, wanted = _KINDS[self.kind]
+        if not is_kind(value):
+            return f"must be {wanted}, got {_toml_repr(value)} ({_toml_type(value)})"
+        if self.kind == "number" and math.isnan(value):
+            return "must be a number, got nan"
+        return self.problem(value)
+
+    def parse(self, text: str) -> Any:
+        """A `config set` value typed on the command line, converted to this key's type."""
+        raw = text.strip()
+        try:
+            if self.kind == "whole":
+                return int(raw)
+            if self.kind == "number":
+                return float(raw)
+        except ValueError:
+            raise ConfigError(f"{self.name} must be {_KINDS[self.kind][1]}, got {text!r}") from None
+        if self.kind == "bool":
+            lowered = raw.lower()
+            if lowered in ("true", "yes", "on", "1"):
+                return True
+            if lowered in ("false", "no", "off", "0"):
+                return False
+            raise ConfigError(f"{self.name} must be true or false, got {text!r}")
+        return raw
+
+
+def zero_or_at_least(low: float) -> Callable[[Any], str | None]:
+    """0 turns the thing off; otherwise a floor, so a tiny rate cannot stall a scan for years."""
+
+    def problem(value: Any) -> str | None:
+        if value == 0 or (value >= low and math.isfinite(value)):
+            return None
+        return f"must be 0 (off) or a finite number >= {low:g}, got {value}"
+
+    return problem
+
+
+def setting_field(
+    default: Any, kind: str, help: str, problem: Callable[[Any], str | None] = _no_problem
+) -> Any:
+    """A Settings field that is also a config key."""
+    return field(default=default, metadata={"key": (kind, help, problem)})
+
+
+def criterion_key(criterion: Criterion) -> Key:
+    return Key(criterion.name, criterion.default, criterion.kind, criterion.help, criterion.problem)
+
+
+DCF_FIELDS = {DCF_KEYS[spec.name]: spec.name for spec in fields(DcfParams)}
+"""Config key -> DcfParams field."""
+
+
+def dcf_keys() -> list[Key]:
+    return [
+        replace(criterion_key(Criterion.of(spec)), name=DCF_KEYS[spec.name])
+        for spec in fields(DcfParams)
+    ]
+
+
+CALL_FIELDS = {CONFIG_PREFIX + name: name for name in CALL_CRITERIA}
+"""Config key (call_max_delta, ...) -> CallCriteria field."""
+
+
+def call_keys() -> list[Key]:
+    return [replace(criterion_key(c), name=CONFIG_PREFIX + c.name) for c in CALL_CRITERIA.values()]
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", dict: "table"}
+    return names.get(type(value), "array" if isinstance(value, list) else type(value).__name__)
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
