@@ -22,8 +22,6 @@ from wheelscan.core.criterion import (
     criterion_field,
     rule_table,
 )
-from wheelscan.core.ledger import MULTIPLIER
-from wheelscan.core.occ import parse_occ
 
 
 @dataclass(frozen=True)
@@ -108,6 +106,8 @@ class QuotedOption:
     @property
     def collateral(self) -> float:
         """Cash one contract ties up: strike × 100 for a put, 0 for a covered call."""
+        from wheelscan.core.ledger import MULTIPLIER  # config.py reads PLAN_RULES: keep it light
+
         return self.strike * MULTIPLIER if self.kind == "put" else 0.0
 
     @classmethod
@@ -116,6 +116,8 @@ class QuotedOption:
     ) -> QuotedOption:
         """A scan candidate of `symbol` (its kind read from the OCC contract);
         `annualized_pct` defaults to the candidate's annualized_return_pct."""
+        from wheelscan.core.occ import parse_occ
+
         occ = parse_occ(candidate.contract)
         if occ is None:
             raise ValueError(f"{candidate.contract!r} is not an OCC contract")
