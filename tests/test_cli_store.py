@@ -136,8 +136,11 @@ def test_cache_clear_empties_the_store(tmp_path: Path, monkeypatch) -> None:
     assert "No results yet" in wheelscan("results").stdout
 
 
-def _publish(home: Path, namespace: str, ago_s: float) -> None:
-    """A published watchlist scan in `namespace`, finished `ago_s` seconds ago."""
+def _publish(
+    home: Path, namespace: str, ago_s: float, errors: dict[str, str] | None = None
+) -> None:
+    """A published watchlist scan in `namespace`, finished `ago_s` seconds ago, its failed
+    tickers `errors`."""
     import time
 
     from wheelscan.store import Store
@@ -148,7 +151,7 @@ def _publish(home: Path, namespace: str, ago_s: float) -> None:
     assert handle is not None
     document = {
         "scan": {"id": f"{namespace}-scan", "kind": "watchlist", "state": "SUCCEEDED",
-                 "source": namespace, "finished_at": finished},
+                 "source": namespace, "finished_at": finished, "errors": errors or {}},
         "results": {"KO": {"underlying_price": 60.0, "as_of": finished, "candidates": [],
                            "rejected": {}}},
     }  # fmt: skip
@@ -199,3 +202,38 @@ def test_status_on_a_lock_row_with_wrong_types_is_one_warning(
         done = wheelscan(*args)
         assert done.returncode == 0 and done.stderr.count("\n") == 1, done.stderr
         assert "lock record is unreadable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_results_name_each_failed_ticker_and_count_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    _publish(tmp_path, "yahoo", ago_s=60, errors={"ZZZZ": "no options listed", "QQQX": "HTTP 404"})
+    lines = wheelscan("results").stdout.splitlines()
+    assert "QQQX: failed: HTTP 404" in lines and "ZZZZ: failed: no options listed" in lines
+    assert lines[-1] == "0 candidates from 3 tickers, 2 failed"
+    assert wheelscan("results", "ko").stdout.splitlines()[-1] == "0 candidates from 1 ticker"
+
+
+def test_results_say_demo_and_give_new_york_time_with_its_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelscan.core.expiry import NEW_YORK
+
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    _publish(tmp_path, "demo", ago_s=0)
+    header = wheelscan("results", "--source", "demo").stdout.splitlines()[0]
+    assert "(DEMO)" in header, header
+    zone = datetime.now(NEW_YORK).strftime("%Z")
+    assert zone in header and "JST" not in header, header
+
+
+def test_a_ttl_under_a_minute_reads_in_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text("results_ttl_minutes = 0.5\n")
+    _publish(tmp_path, "yahoo", ago_s=120)
+    text = wheelscan("results").stdout
+    assert "STALE (older than 30 s)" in text, text

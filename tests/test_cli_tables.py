@@ -206,7 +206,7 @@ def test_the_scan_summary_counts_in_the_singular_and_plural() -> None:
     console = Console(file=out, width=100, color_system=None)
     print_document({"scan": scan, "results": one}, sort_order("ann", FIELDS), 20, console)
     assert out.getvalue().splitlines()[-1] == (
-        "SUCCEEDED: 1 candidate from 1 ticker, 1 request in 0.2 s (demo)"
+        "SUCCEEDED: 1 candidate from 1 ticker, 1 request in 0.2 s (DEMO)"
     )
 
 
@@ -226,6 +226,22 @@ def test_history_at_80_columns_keeps_its_numbers_whole() -> None:
     for name, text in (("Tickers", "500"), ("Cand.", "1234"), ("Errors", "2")):
         assert cell(row, name, spans, text) == text
     assert "123.5s" in row or "Time" not in spans
+
+
+def test_history_at_80_columns_tells_demo_scans_from_live_ones() -> None:
+    entries = [
+        {"id": f"{source}-scan", "kind": "watchlist", "state": "SUCCEEDED",
+         "started_at": "2026-11-23T15:45:02-05:00", "duration_s": 12.5, "tickers": 24,
+         "candidates": 28, "errors": {}, "source": source}
+        for source in ("demo", "yahoo")
+    ]  # fmt: skip
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    console.print(history_table(entries, 80))
+    header, _, demo, live = out.getvalue().splitlines()
+    assert "Source" in header and "Started (NY)" in header, header
+    assert "DEMO" in demo.split() and "yahoo" in live.split()
+    assert "2026-11-23 15:45" in demo, "New York time, as status and results give it"
 
 
 def test_a_real_scan_fits_80_columns() -> None:

@@ -12,6 +12,8 @@ import sys
 from enum import IntEnum
 from typing import NoReturn
 
+from wheelscan.core.sources import SourceKind
+
 PROGRAM = "wheelscan"
 ERROR = "error"
 WARNING = "warning"
@@ -30,6 +32,14 @@ class ExitCode(IntEnum):
 def plural(count: int, noun: str) -> str:
     """'1 candidate', '2 candidates', '0 candidates' (thousands separated)."""
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def source_label(source: str | None) -> str:
+    """A scan's source as human output names it: the demo market says DEMO (SPEC 1:
+    everything the demo shows says DEMO), any other source its own name."""
+    if source == SourceKind.DEMO:
+        return "DEMO"
+    return source or "?"
 
 
 def message_line(message: str, label: str | None = ERROR) -> None:

@@ -13,7 +13,7 @@ import typer
 
 from wheelscan.cli.fast import reader_results, reader_store, results_document, status_document
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.messages import ExitCode, fail, plural, warn
+from wheelscan.cli.messages import ExitCode, fail, plural, source_label, warn
 from wheelscan.cli.options import JsonOption, SortOption, SourceOption, TopOption
 
 
@@ -31,9 +31,14 @@ def ago(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days ago"
 
 
+def span(seconds: float) -> str:
+    """A length of time as a TTL is read: '30 s' under a minute, else '45 min'."""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
+
+
 def status(source: SourceOption = None, as_json: JsonOption = False) -> None:
     """The running scan and its progress, the lock holder, the last run (of one source)."""
-    from wheelscan.cli.tables import local_time
+    from wheelscan.cli.tables import new_york_time
 
     state = reader_store(source).read_status()
     if as_json:
@@ -46,8 +51,8 @@ def status(source: SourceOption = None, as_json: JsonOption = False) -> None:
         typer.echo("No scan running.")
     else:
         typer.echo(
-            f"Scan {lock.scan_id} ({lock.kind}, {lock.source or '?'}) holds the lock: "
-            f"pid {lock.pid} on {lock.host}, started {local_time(lock.started)}, "
+            f"Scan {lock.scan_id} ({lock.kind}, {source_label(lock.source)}) holds the lock: "
+            f"pid {lock.pid} on {lock.host}, started {new_york_time(lock.started)}, "
             f"heartbeat {ago(lock.heartbeat_age_s)}"
         )
         if lock.stale:
@@ -60,7 +65,8 @@ def status(source: SourceOption = None, as_json: JsonOption = False) -> None:
         label = "Progress" if live else "Last scan"
         state_name = "INTERRUPTED" if state.interrupted else progress.state
         line = (
-            f"{label}: {progress.scan_id} ({progress.kind}, {progress.source}) {state_name}, "
+            f"{label}: {progress.scan_id} ({progress.kind}, {source_label(progress.source)}) "
+            f"{state_name}, "
             f"{progress.done}/{plural(progress.total, 'ticker')}, "
             f"{plural(progress.candidates, 'candidate')}, {plural(len(progress.errors), 'error')}"
         )
@@ -102,17 +108,26 @@ def results(
             "NYSE is open); --source picks another source."
         )
         return
-    from wheelscan.cli.tables import local_time, print_results, stdout_console
+    from wheelscan.cli.tables import new_york_time, print_results, stdout_console
 
-    freshness = f"STALE (older than {published.ttl_s / 60:.0f} min)" if published.stale else "fresh"
+    freshness = f"STALE (older than {span(published.ttl_s)})" if published.stale else "fresh"
     typer.echo(
-        f"Results of scan {scan.get('id')} ({scan.get('source')}), finished "
-        f"{local_time(scan.get('finished_at'))}, {ago(published.age_s)}: {freshness}"
+        f"Results of scan {scan.get('id')} ({source_label(scan.get('source'))}), finished "
+        f"{new_york_time(scan.get('finished_at'))}, {ago(published.age_s)}: {freshness}"
     )
     chosen = dict(sorted(document["results"].items()))
+    failed = {
+        name: reason
+        for name, reason in sorted((scan.get("errors") or {}).items())
+        if symbol is None or name == symbol
+    }
     console = stdout_console()
     count = print_results(console, chosen, order, rows, scan.get("criteria"))
-    typer.echo(f"{plural(count, 'candidate')} from {plural(len(chosen), 'ticker')}")
+    for name, reason in failed.items():
+        console.print(f"{name}: failed: {reason}", markup=False)
+    scanned = len(chosen.keys() | failed.keys())
+    summary = f"{plural(count, 'candidate')} from {plural(scanned, 'ticker')}"
+    typer.echo(summary + (f", {len(failed)} failed" if failed else ""))
 
 
 def history(as_json: JsonOption = False) -> None:

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wheelscan.cli.messages import plural
+from wheelscan.cli.messages import plural, source_label
 from wheelscan.cli.options import DEFAULT_SORT, DEFAULT_TOP
 from wheelscan.core.errors import InputError
 
@@ -365,7 +365,7 @@ def print_document(
     console.print(
         f"{scan['state']}: {plural(count, 'candidate')} from "
         f"{plural(scan['tickers_scanned'], 'ticker')}, {plural(scan['requests'], 'request')} "
-        f"in {scan['duration_s']:.1f} s ({scan['source']})",
+        f"in {scan['duration_s']:.1f} s ({source_label(scan['source'])})",
         markup=False,
     )
     for symbol, reason in scan["errors"].items():
@@ -375,26 +375,32 @@ def print_document(
 # -- history -------------------------------------------------------------------
 
 
-def local_time(stamp: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """An ISO time in the local zone, as `fmt` writes it ('?' when missing)."""
+def new_york_time(stamp: str | None, fmt: str = "%Y-%m-%d %H:%M:%S %Z") -> str:
+    """An ISO time in New York time, as `fmt` writes it ('?' when missing): the market's
+    clock, which `status` and the market lines use too."""
+    from wheelscan.core.expiry import NEW_YORK
+
     if not stamp:
         return "?"
     try:
         moment = datetime.fromisoformat(stamp)
     except ValueError:
         return stamp
-    return moment.astimezone().strftime(fmt)
+    return moment.astimezone(NEW_YORK).strftime(fmt)
 
 
 HISTORY_COLUMNS = (
-    Column("Started", 0, lambda e: local_time(e.get("started_at"), "%Y-%m-%d %H:%M"), "left"),
+    Column(
+        "Started (NY)", 0, lambda e: new_york_time(e.get("started_at"), "%Y-%m-%d %H:%M"), "left"
+    ),
     Column("Kind", 0, lambda e: str(e.get("kind")), "left"),
     Column("State", 0, lambda e: str(e.get("state")), "left"),
     Column("Tickers", 1, lambda e: str(e.get("tickers"))),
     Column("Cand.", 0, lambda e: str(e.get("candidates"))),
     Column("Errors", 1, lambda e: str(len(e.get("errors") or {}))),
-    Column("Time", 2, lambda e: f"{float(e.get('duration_s') or 0):.1f}s"),
-    Column("Source", 3, lambda e: str(e.get("source")), "left", shrink=8),
+    Column("Time", 3, lambda e: f"{float(e.get('duration_s') or 0):.1f}s"),
+    # demo and live side by side must tell apart at 80 columns: before Time and Scan
+    Column("Source", 2, lambda e: source_label(e.get("source")), "left", shrink=8),
     Column("Scan", 4, lambda e: str(e.get("id")), "left"),
 )
 
