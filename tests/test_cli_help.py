@@ -121,3 +121,19 @@ def test_results_for_a_ticker_the_scan_did_not_cover_is_exit_2(wheelscan_home: P
     shown = wheelscan("results", symbol, "--top", "0", *demo, home=wheelscan_home)
     assert shown.returncode == 0, shown.stderr
     assert "fresh" in shown.stdout.splitlines()[0]
+
+
+def test_scan_hides_its_no_op_force_yet_accepts_it(wheelscan_home: Path) -> None:
+    help_text = runner.invoke(app, ["scan", "--help"], terminal_width=200).output
+    assert "--force" not in help_text, "scan runs at any hour: --force would promise nothing"
+    assert "--force" in runner.invoke(app, ["refresh", "--help"], terminal_width=200).output
+    done = wheelscan("scan", "KO", "--source", "demo", "--force", home=wheelscan_home)
+    assert done.returncode == 0, done.stderr
+
+
+def test_config_show_says_only_the_pace_has_a_source_default(wheelscan_home: Path) -> None:
+    done = wheelscan("config", "show", home=wheelscan_home)
+    assert done.returncode == 0, done.stderr
+    shown = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
+    assert "(source default)" in shown["rate_limit_per_s"]
+    assert "(not set)" in shown["cash"] and "source default" not in shown["cash"]

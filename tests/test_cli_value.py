@@ -70,7 +70,8 @@ def test_value_without_a_scan_asks_once_and_reads_like_a_sentence(wheelscan_home
     assert first["values"]["KO"]["quote_from"] == "source"
     done = run(wheelscan_home, "value", "KO", "SPY", "--source", "demo")
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    banner, *lines = done.stdout.splitlines()
+    assert banner.startswith("DEMO")
     ko = first["values"]["KO"]
     price, value = ko["price"], ko["intrinsic_value"]
     assert lines[0].startswith(f"KO     price {price:,.2f}  value {value:,.2f}")
@@ -126,3 +127,10 @@ def test_a_symbol_without_a_quote_is_its_error_line(wheelscan_home: Path) -> Non
     assert done.stderr.startswith("wheelscan: warning: ZZZZ: ")
     done = run(wheelscan_home, "value", "ZZZZ", "--source", f"snapshot:{qqq}")
     assert done.returncode == 1
+
+
+def test_demo_values_say_demo_and_live_ones_do_not_pretend(wheelscan_home: Path) -> None:
+    done = run(wheelscan_home, "value", "KO", "--source", "demo")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "DEMO market: simulated prices, not live"
+    assert done.stdout.count("DEMO") == 1, "one marker, not one per line"

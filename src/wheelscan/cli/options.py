@@ -61,6 +61,11 @@ SourceOption = Annotated[
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Scan even while the market is closed.")]
+# `scan` runs at any hour, so its --force changes nothing; kept (hidden) for old cron lines.
+IgnoredForceOption = Annotated[
+    bool,
+    typer.Option("--force", hidden=True, help="Ignored: scan runs at any hour (refresh waits)."),
+]
 FreshOption = Annotated[
     bool,
     typer.Option("--fresh", help="Ask Yahoo for every answer, not the minutes-old ones kept."),

@@ -22,6 +22,7 @@ from wheelscan.cli.options import (
     CriteriaOptions,
     ForceOption,
     FreshOption,
+    IgnoredForceOption,
     JsonOption,
     SortOption,
     SourceOption,
@@ -198,7 +199,7 @@ def scan(
     sort: SortOption = None,
     top: TopOption = None,
     as_json: JsonOption = False,
-    force: ForceOption = False,
+    force: IgnoredForceOption = False,
     wait: WaitOption = False,
     fresh: FreshOption = False,
 ) -> None:
@@ -213,7 +214,7 @@ def scan(
     from wheelscan.watchlist import load_watchlist
 
     order, rows = table_order(sort, top, as_json)
-    settings = effective_settings(criteria, source=source, allow_closed=force)
+    settings = effective_settings(criteria, source=source)
     watchlist = load_watchlist()
     symbols = _symbols(tickers, watchlist.active_symbols(), "`wheelscan watchlist enable SYM`")
     positions = ledger_positions()

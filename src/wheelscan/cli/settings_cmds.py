@@ -28,9 +28,13 @@ config_app = typer.Typer(
 )
 
 
-def _shown(value: Any) -> str:
+# The keys whose unset value the source decides (live Yahoo is paced, the demo is not).
+SOURCE_DEFAULT_KEYS = frozenset({"rate_limit_per_s"})
+
+
+def _shown(value: Any, key: str = "") -> str:
     if value is None:
-        return "(source default)"
+        return "(source default)" if key in SOURCE_DEFAULT_KEYS else "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isinf(value):
@@ -72,9 +76,9 @@ def show(
     state = "" if settings.path.exists() else " (not created yet: defaults in use)"
     typer.echo(f"# {settings.path}{state}")
     width = max(len(key) for key, _, _ in rows)
-    value_width = max(len(_shown(value)) for _, value, _ in rows)
+    value_width = max(len(_shown(value, key)) for key, value, _ in rows)
     for key, value, origin in rows:
-        typer.echo(f"{key:<{width}}  {_shown(value):<{value_width}}  {origin}")
+        typer.echo(f"{key:<{width}}  {_shown(value, key):<{value_width}}  {origin}")
 
 
 @config_app.command("set", context_settings=VALUE_MAY_LOOK_LIKE_AN_OPTION)
@@ -87,7 +91,7 @@ def set_(
 
     stored, removed = set_value(key, value)
     note = f" (removed {', '.join(removed)}: it sets the same thing)" if removed else ""
-    typer.echo(f"{key} = {_shown(stored)} in {config_path()}{note}")
+    typer.echo(f"{key} = {_shown(stored, key)} in {config_path()}{note}")
 
 
 @config_app.command("unset")

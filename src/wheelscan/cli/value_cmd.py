@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.messages import ExitCode, fail, warn
+from wheelscan.cli.messages import ExitCode, fail, source_label, warn
 from wheelscan.cli.options import JsonOption, SourceOption
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ def value(
     if as_json:
         echo_json(values_document(report, settings.source, store.namespace))
     else:
+        if source_label(settings.source) != settings.source:  # the demo: say so first
+            typer.echo(f"{source_label(settings.source)} market: simulated prices, not live")
         for item in report.values.values():
             for line in value_lines(item):
                 typer.echo(line)
