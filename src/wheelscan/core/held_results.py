@@ -18,7 +18,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.call_criteria import CallCriteria, ExDividend
-from wheelscan.core.chains import OptionChain, Underlying
 from wheelscan.core.earnings import NextEarnings
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.positions import Position
@@ -27,6 +26,7 @@ from wheelscan.core.short_marks import ShortQuote, quote_in_chain
 
 if TYPE_CHECKING:
     from wheelscan.core.calls import CoveredCalls
+    from wheelscan.core.chains import OptionChain, Underlying
     from wheelscan.core.scan_needs import TickerNeeds
 
 COVERED_CALLS = "covered_calls"
