@@ -53,11 +53,6 @@ def state_dir() -> Path:
     return home / "state" if home else Path(platformdirs.user_state_dir(APP_NAME))
 
 
-def yfinance_cache_dir() -> Path:
-    """yfinance's own cookie and timezone caches, kept beside ours."""
-    return cache_dir() / "yfinance"
-
-
 def refuse_symlink(path: Path) -> None:
     """Raise UnsafePathError when `path` is a symlink (a missing path is fine)."""
     try:

@@ -8,9 +8,10 @@ PENDING → RUNNING → SUCCEEDED | FAILED | CANCELLED | SKIPPED (SPEC 5).
   the market is closed its notes say it ran on Yahoo's last quotes (SPEC 6).
 - Every scan then takes its source's scan lock; if another process holds it the
   outcome is `locked` and nothing else happens.
-- While the engine runs, a LockKeeper thread renews the lock and rewrites
-  `scanner:progress` with the partial results. If it finds the lock gone or
-  taken, it stops the engine and the scan FAILS, publishing nothing.
+- While the engine runs, a LockKeeper thread (scan/keeper.py) renews the lock and
+  appends each finished ticker to the progress (a header plus one row per ticker,
+  never the whole record rewritten). If it finds the lock gone or taken, it stops
+  the engine and the scan FAILS, publishing nothing.
 - Options answers come from the store's answer cache when it keeps young ones
   (SPEC 1.4, `chain_cache_minutes`; `fresh` skips it); the fresh ones are kept.
 - A watchlist scan publishes only when it SUCCEEDED, in the same transaction
