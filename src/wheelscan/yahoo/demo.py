@@ -13,8 +13,9 @@ goes through the same parsing as live data (transports.DemoTransport serves it):
 Who each symbol is comes from demo_profiles.py, one expiration's chain from
 demo_chain.py. Everything depends on the symbol and the clock only: the same `now`
 gives the same bytes; WHEELSCAN_DEMO_NOW pins the clock for a run in another process
-(the app's scan child, a recorded terminal session). Expirations are Fridays (no holidays): weeklies out to 60 days
-for every liquidity tier but `low`, and the monthly third Fridays out to 120 days.
+(the app's scan child, a recorded terminal session). Expirations are Fridays (no
+holidays): weeklies out to 60 days for every liquidity tier but `low`, and the monthly
+third Fridays out to 120 days.
 """
 
 from __future__ import annotations
