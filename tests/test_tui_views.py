@@ -19,6 +19,7 @@ from typing import Any
 from textual import events
 
 from tui_support import SNAPSHOTS, publish, use_watchlist, wait_until
+from wheelscan.config import effective_settings
 from wheelscan.paths import state_dir
 from wheelscan.tui.app import WheelscanApp
 from wheelscan.tui.grid import RowsTable
@@ -78,7 +79,9 @@ async def test_number_keys_and_v_switch_views_and_each_says_what_it_holds(tmp_pa
             pilot, lambda: "No shares recorded" in str(app.query_one("#calls-note").render())
         )
         await pilot.press("4")
-        assert "plan" in str(app.query_one("#plan-note").render()).lower()
+        plan_note = app.query_one("#plan-note")
+        await wait_until(pilot, lambda: "Nothing to do today" in str(plan_note.render()))
+        assert "no cash set" in str(plan_note.render())
         await pilot.press("v")
         assert app.main.view == "puts"
         await pilot.click("#views", offset=(12, 0))
@@ -269,3 +272,40 @@ async def test_the_calls_view_shows_what_wheelscan_calls_finds(tmp_path: Path) -
         assert "KO" in note and "200 sh" in note
         await pilot.press("y")
         assert app.clipboard == wanted[0]
+
+
+def plan_json() -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "wheelscan", "plan", "--json", "--source", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+async def test_the_plan_view_lists_what_wheelscan_plan_does_and_copies_tickets(
+    tmp_path: Path,
+) -> None:
+    publish(DOCUMENT)
+    config = state_dir().parent / "config.toml"
+    use_watchlist(SYMBOLS)
+    config.write_text(config.read_text() + "cash = 300000\n")
+    expected = plan_json()
+    tickets = [action["ticket"] for action in expected["actions"]]
+    assert len(tickets) > 1, "with cash, the published puts make new-put actions"
+    app = WheelscanApp(
+        effective_settings(), export_dir=tmp_path, check_market=False, idle_poll_s=None
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("4")
+        plan = app.query_one("#plan-table", RowsTable)
+        await wait_until(pilot, lambda: bool(plan.keys))
+        assert [action["ticket"] for action in plan.data] == tickets
+        assert "cash $300,000" in str(app.query_one("#plan-note").render())
+        assert "why: fits free cash" in str(app.query_one("#plan-why").render())
+        await pilot.press("down", "y")
+        assert app.clipboard == tickets[1]

@@ -60,6 +60,7 @@ from wheelscan.tui.messages import (
     CallsLoaded,
     ExportWritten,
     MarketChecked,
+    PlanLoaded,
     ResultsLoaded,
     ScanLaunched,
     ScanPolled,
@@ -149,7 +150,6 @@ class WheelscanApp(App[None]):
         self.data_stale = False
         self.dirty: dict[str, None] = {}
         self.redraw_pending = False
-        self.calls_loaded = False
         self.save_pending = False
 
     def compose(self) -> ComposeResult:
@@ -222,6 +222,10 @@ class WheelscanApp(App[None]):
     def load_calls(self) -> None:
         self.post_message(background.read_calls(self.settings))
 
+    @work(thread=True, group="plan", exclusive=True, exit_on_error=False)
+    def load_plan(self) -> None:
+        self.post_message(background.read_plan(self.settings, self.clock))
+
     @work(thread=True, group="export", exit_on_error=False)
     def write_export_file(
         self, kind: ExportFormat, rows: list[TickerRow], rules: ResultsFilter
@@ -260,8 +264,14 @@ class WheelscanApp(App[None]):
             self.start_watching(message.lock)
         self.refresh_views()
         self.refresh_status()
+        self.load_side_view()
+
+    def load_side_view(self) -> None:
+        """The calls and plan views read what they show when shown (and after a reload)."""
         if self.main.view == "calls":
             self.load_calls()
+        elif self.main.view == "plan":
+            self.load_plan()
 
     @on(MarketChecked)
     @while_running
@@ -305,8 +315,12 @@ class WheelscanApp(App[None]):
     @on(CallsLoaded)
     @while_running
     def show_calls(self, message: CallsLoaded) -> None:
-        self.calls_loaded = True
         self.main.show_calls(message.document, message.error)
+
+    @on(PlanLoaded)
+    @while_running
+    def show_plan(self, message: PlanLoaded) -> None:
+        self.main.show_plan(message.document, message.error)
 
     @on(ExportWritten)
     @while_running
@@ -382,8 +396,6 @@ class WheelscanApp(App[None]):
 
     def action_reload(self) -> None:
         self.load_results()
-        if self.main.view == "calls":
-            self.load_calls()
 
     def action_filter(self) -> None:
         if self.main.filter_field.has_focus or self.screen is not self.screen_stack[0]:
@@ -409,8 +421,8 @@ class WheelscanApp(App[None]):
         self.ui = self.ui_with(view=view)
         if view == "all":
             self.main.show_candidates(self.filter, self.order("all"))
-        if view == "calls" and not self.calls_loaded:
-            self.load_calls()
+        if view in ("calls", "plan"):
+            self.load_side_view()
         self.refresh_status()
 
     def action_next_view(self) -> None:
@@ -449,7 +461,10 @@ class WheelscanApp(App[None]):
     def copy_highlighted(self, *, ticket: bool) -> None:
         view = self.main.view
         text: str | None = None
-        if view == "calls":
+        if view == "plan":
+            action = self.main.cursor_action()
+            text = None if action is None else action.get("ticket")
+        elif view == "calls":
             call = self.main.cursor_call()
             if call is not None:
                 text = sell_ticket(call["symbol"], call, "call") if ticket else call["contract"]
@@ -457,7 +472,10 @@ class WheelscanApp(App[None]):
             row, candidate = pair
             text = sell_ticket(row.symbol, candidate, "put") if ticket else candidate["contract"]
         if text is None:
-            self.notify("Highlight a contract first (enter opens a ticker).", title="Copy")
+            hint = (
+                "an action with a ticket" if view == "plan" else "a contract (enter opens a ticker)"
+            )
+            self.notify(f"Highlight {hint} first.", title="Copy")
             return
         self.copy_to_clipboard(text)
         self.notify(text, title="Copied")

@@ -20,6 +20,7 @@ from wheelscan.tui.messages import (
     CallsLoaded,
     ExportWritten,
     MarketChecked,
+    PlanLoaded,
     ResultsLoaded,
     ScanLaunched,
     ScanPolled,
@@ -120,6 +121,26 @@ def read_calls(settings: Settings) -> CallsLoaded:
     except Exception as error:
         return CallsLoaded(None, f"{type(error).__name__}: {error}")
     return CallsLoaded(document)
+
+
+def read_plan(settings: Settings, clock: Clock) -> PlanLoaded:
+    """Today's plan (SPEC 10) from the published results, the ledger and the settings,
+    as `wheelscan plan --json` has it (no request)."""
+    try:
+        from wheelscan.daily_plan import plan_document, plan_from
+        from wheelscan.positions import load_ledger
+
+        positions = load_ledger().state
+        store = _store(settings.source, clock)
+        try:
+            published = store.read_results(settings.results_ttl_minutes)
+        finally:
+            store.close()
+        plan, inputs = plan_from(published, positions, settings, clock())
+        document = plan_document(plan, inputs, published, settings)
+    except Exception as error:
+        return PlanLoaded(None, f"{type(error).__name__}: {error}")
+    return PlanLoaded(document)
 
 
 def export_rows(

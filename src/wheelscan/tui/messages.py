@@ -69,3 +69,11 @@ class ExportWritten(Message):
 
     path: Path | None
     error: str | None = None
+
+
+@dataclass
+class PlanLoaded(Message):
+    """The plan document (`wheelscan plan --json`'s), or why it could not be made."""
+
+    document: dict[str, Any] | None
+    error: str | None = None

@@ -29,6 +29,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from wheelscan.tui.columns import SortOrder
 from wheelscan.tui.model import TickerRow
@@ -215,12 +216,31 @@ class PutsTree(ScrollView, can_focus=True):
                 lines.extend(NodeRef(symbol, c) for c, _ in self.tickers[symbol].leaves)
         self.lines = lines
         self.strips = {s: kept for s, kept in self.strips.items() if s in self.tickers}
-        self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+        self._size_to(Size(self.scrollable_content_region.width, len(lines)))
         index = self._index_of(was)
         self.set_reactive(PutsTree.cursor, max(0, min(index, len(lines) - 1)))
         self.refresh()
         if self.cursor_ref != was:
             self.post_message(self.Highlighted(self, self.cursor_ref))
+
+    def _size_to(self, size: Size) -> None:
+        """The scroll height follows the lines. Setting `virtual_size` asks for a layout
+        pass (the whole screen); it is needed only when the scrollbar comes or goes,
+        otherwise the bar is told its new proportions."""
+        if size == self.virtual_size:
+            return
+        height = self.container_size.height
+        same_bar = (size.height > height) == (self.virtual_size.height > height)
+        if not same_bar or size.width != self.virtual_size.width:
+            self.virtual_size = size
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.window_size = height
+            bar.refresh()
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def _index_of(self, ref: NodeRef | None) -> int:
         if ref is None:

@@ -140,3 +140,56 @@ def holding_lines(document: dict[str, Any]) -> list[Text]:
 
 def line_of(columns: Sequence[GridColumn], cells: Sequence[Text | str]) -> Text:
     return row_text(columns, cells)
+
+
+# -- the plan (SPEC 10), from the `plan --json` document ------------------------------------
+
+PLAN_COLUMNS: tuple[GridColumn, ...] = (
+    GridColumn("number", "#", 3, right=True),
+    GridColumn("kind", "to do", 8),
+    GridColumn("ticker", "ticker", 6),
+    GridColumn("ticket", "order ticket (y copies it)", 60),
+)
+KIND_TITLES = {"manage": "manage", "roll": " or roll", "covered_call": "call", "new_put": "put"}
+
+
+def plan_rows(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """One row per action, numbered as `wheelscan plan` numbers them (a roll is an
+    alternative of the short above it, unnumbered)."""
+    rows: list[tuple[str, dict[str, Any]]] = []
+    number = 0
+    for index, action in enumerate(document.get("actions", [])):
+        if action["kind"] != "roll":
+            number += 1
+        rows.append(
+            (f"{index}", {**action, "number": number if action["kind"] != "roll" else None})
+        )
+    return rows
+
+
+def plan_cells(action: dict[str, Any]) -> list[Text | str]:
+    ticket = action.get("ticket") or "(no quote to price an order: wheelscan refresh)"
+    return [
+        "" if action["number"] is None else str(action["number"]),
+        KIND_TITLES.get(action["kind"], action["kind"]),
+        Text(action["symbol"], style="bold"),
+        Text(ticket, style="bold cyan" if action.get("ticket") else "dim"),
+    ]
+
+
+def plan_summary(document: dict[str, Any]) -> list[Text]:
+    """Cash and counts, then the warnings (what the published scan lacks)."""
+    cash, counts = document.get("cash", {}), document.get("counts", {})
+    line = Text()
+    if cash.get("cash") is None:
+        line.append("no cash set, so no new puts: wheelscan config set cash DOLLARS", "dim")
+    else:
+        line.append(
+            f"cash ${cash['cash']:,.0f} · free ${cash['free_cash']:,.0f}"
+            f" · to new puts ${cash['allocated']:,.0f} · left ${cash['left']:,.0f}"
+        )
+    done = ", ".join(
+        f"{counts[kind]} {title.strip()}" for kind, title in KIND_TITLES.items() if counts.get(kind)
+    )
+    line.append(f" │ {done or 'nothing to do'}", style="bold")
+    return [line, *(Text(f"! {w}", style="yellow") for w in document.get("warnings", []))]

@@ -36,6 +36,7 @@ from wheelscan.tui.runtime import while_running
 from wheelscan.tui.scan_state import ScanRun
 from wheelscan.tui.tables import (
     CALL_COLUMNS,
+    PLAN_COLUMNS,
     ContractRow,
     call_cells,
     call_rows,
@@ -43,6 +44,9 @@ from wheelscan.tui.tables import (
     contract_cells,
     grid_columns,
     holding_lines,
+    plan_cells,
+    plan_rows,
+    plan_summary,
     sorted_header,
 )
 from wheelscan.tui.widgets import (
@@ -62,10 +66,11 @@ NO_POSITIONS = (
     "  wheelscan positions assign KO261218P00060000     (an assigned put)\n"
     "then press r. Calls come from the answers the last scan kept (no extra request)."
 )
-PLAN_UNAVAILABLE = (
-    "The plan (SPEC 10) lists open shorts to manage, covered calls and new puts that fit\n"
-    "your cash, each with an order ticket. It is not part of this build yet: run\n"
-    "`wheelscan plan` when it is, and record positions with `wheelscan positions`."
+PLAN_LOADING = "Reading the plan…"
+NOTHING_TO_PLAN = (
+    "Nothing to do today. The plan lists open shorts to manage, covered calls for shares\n"
+    "you hold and new puts that fit your cash: record positions with `wheelscan positions`\n"
+    "and set `wheelscan config set cash DOLLARS`, then press r."
 )
 
 
@@ -100,7 +105,9 @@ class MainView(Vertical):
                     yield Static(id="calls-note")
                     yield RowsTable[dict[str, Any]](call_cells, id="calls-table")
                 with Vertical(id="plan"):
-                    yield Static(PLAN_UNAVAILABLE, id="plan-note")
+                    yield Static(PLAN_LOADING, id="plan-note")
+                    yield RowsTable[dict[str, Any]](plan_cells, id="plan-table")
+                    yield Static(id="plan-why")
             yield DetailPanel(id="details")
         yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
 
@@ -148,7 +155,12 @@ class MainView(Vertical):
 
     def switch(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
-        focus = {"puts": "#tree", "all": "#candidates", "calls": "#calls-table"}.get(view)
+        focus = {
+            "puts": "#tree",
+            "all": "#candidates",
+            "calls": "#calls-table",
+            "plan": "#plan-table",
+        }.get(view)
         if focus:
             self.query_one(focus).focus()
         self.show_details()
@@ -251,6 +263,41 @@ class MainView(Vertical):
             note.update(text)
         table.show(CALL_COLUMNS, call_rows(document))
         table.display = bool(table.keys)
+
+    def show_plan(self, document: dict[str, Any] | None, error: str | None) -> None:
+        note = self.query_one("#plan-note", Static)
+        table = self.query_one("#plan-table", RowsTable)
+        if document is None:
+            note.update(Text(f"The plan could not be made: {error}", style="bold red"))
+            table.show(PLAN_COLUMNS, [])
+            return
+        lines = plan_summary(document)
+        if not document.get("actions"):
+            lines.append(Text(NOTHING_TO_PLAN))
+        note.update(Text("\n").join(lines))
+        table.show(PLAN_COLUMNS, plan_rows(document))
+        table.display = bool(table.keys)
+        self.show_plan_reasons()
+
+    def show_plan_reasons(self) -> None:
+        """Why the highlighted action is in the plan, with the figures its rules fired on."""
+        from wheelscan.cli.plan_text import reason_text
+
+        action = self.query_one("#plan-table", RowsTable).cursor_data
+        why = self.query_one("#plan-why", Static)
+        if action is None:
+            why.update("")
+            return
+        reasons = [reason_text(action, reason) for reason in action["why"]]
+        why.update(Text("\n".join(f"why: {reason}" for reason in reasons), style="dim"))
+
+    @on(RowsTable.Highlighted, "#plan-table")
+    @while_running
+    def plan_highlighted(self, event: RowsTable.Highlighted) -> None:
+        self.show_plan_reasons()
+
+    def cursor_action(self) -> dict[str, Any] | None:
+        return self.query_one("#plan-table", RowsTable).cursor_data
 
     # -- what the cursor is on -----------------------------------------------------------
 
