@@ -29,17 +29,22 @@ SIZE = (120, 40)
 
 
 class LoopProbe:
-    """Records how late each firing of a periodic timer came."""
+    """Records how late each firing of a periodic timer came, and how much CPU the event
+    loop's thread used between two firings (a late firing with little CPU is the machine
+    running something else, not the app)."""
 
     def __init__(self) -> None:
         self.last: float | None = None
+        self.last_cpu = 0.0
         self.lateness_ms: list[float] = []
+        self.busy_ms: list[float] = []
 
     def fire(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if self.last is not None:
             self.lateness_ms.append(max(0.0, (now - self.last - PROBE_S) * 1000))
-        self.last = now
+            self.busy_ms.append((cpu - self.last_cpu) * 1000)
+        self.last, self.last_cpu = now, cpu
 
     def worst(self) -> float:
         return max(self.lateness_ms, default=0.0)
@@ -113,6 +118,7 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         "ticker nodes in the tree at the end": nodes,
         "scan outcome": outcome,
         "largest stall while scanning (ms)": busy.worst(),
+        "largest loop CPU between two firings while scanning (ms)": max(busy.busy_ms, default=0),
         "p99 timer lateness while scanning (ms)": busy.p99(),
         "timer firings while scanning": len(busy.lateness_ms),
         "largest stall while idle, same app (ms)": idle.worst(),

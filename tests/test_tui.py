@@ -147,7 +147,7 @@ async def test_c_stops_the_scan_process_and_the_previous_results_stay(
         assert app.scan.cancelling
         await wait_until(pilot, lambda: app.scan.mode == "idle", timeout=30)
         assert app.scan.outcome is ScanState.CANCELLED
-        assert not any("scanning" in label for label in labels(app))
+        await wait_until(pilot, lambda: not any("scanning" in label for label in labels(app)))
         await wait_until(pilot, lambda: tickers(app) == previous)
         assert any("cancelled" in text for text in notifications(app))
     store = Store.for_source("demo")

@@ -58,8 +58,15 @@ def last_notice(app: WheelscanApp) -> str:
     return list(app._notifications)[-1].message
 
 
+def drawn(app: WheelscanApp) -> bool:
+    """The tree shows every ticker the filter lets through (it draws them in batches)."""
+    visible = app.book.visible(app.filter, app.order("puts"))
+    wanted = {row.symbol: [c["contract"] for c in row.candidates] for row in visible}
+    return tickers(app) == list(wanted) and leaves(app) == wanted
+
+
 async def started(app: WheelscanApp, pilot: Any) -> None:
-    await wait_until(pilot, lambda: len(app.book.rows) == len(SYMBOLS))
+    await wait_until(pilot, lambda: len(app.book.rows) == len(SYMBOLS) and drawn(app))
 
 
 async def test_number_keys_and_v_switch_views_and_each_says_what_it_holds(tmp_path: Path) -> None:
@@ -94,8 +101,10 @@ async def test_the_filter_applies_as_it_is_typed_and_esc_clears_it(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("slash", "k")
+        await wait_until(pilot, lambda: drawn(app))
         assert tickers(app) == ["KO"]
         await pilot.press("backspace", *"dte<=3 ann>30")
+        await wait_until(pilot, lambda: drawn(app))
         wanted = {
             s: [c["contract"] for c in r["candidates"]
                 if c["dte"] <= 3 and c["annualized_return_pct"] > 30]
@@ -104,18 +113,22 @@ async def test_the_filter_applies_as_it_is_typed_and_esc_clears_it(tmp_path: Pat
         assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}
         assert "filter dte<=3 ann>30" in str(app.query_one("#views").render())
         await pilot.press("enter")
+        await wait_until(pilot, lambda: drawn(app))
         assert not app.main.filter_open
         assert leaves(app) == {s: cs for s, cs in wanted.items() if cs}, "enter keeps it"
         await pilot.press("slash", *" badge:n/a")
+        await wait_until(pilot, lambda: drawn(app))
         assert tickers(app) == ["SPY"]
         await pilot.press("escape")
+        await wait_until(pilot, lambda: drawn(app))
         assert tickers(app) == SYMBOLS
         assert app.filter.text == ""
         for key, character in (("slash", "/"), ("k", "k"), ("o", "o")):  # typed at once
             app.post_message(events.Key(key, character))
-        await wait_until(pilot, lambda: app.filter.text == "ko")
+        await wait_until(pilot, lambda: app.filter.text == "ko" and drawn(app))
         assert tickers(app) == ["KO"]
         await pilot.press("ctrl+u", *"b/e<300")
+        await wait_until(pilot, lambda: drawn(app))
         assert app.filter.text == "b/e<300"
         assert leaves(app) == {
             s: [c["contract"] for c in r["candidates"] if c["breakeven"] < 300]
@@ -123,7 +136,9 @@ async def test_the_filter_applies_as_it_is_typed_and_esc_clears_it(tmp_path: Pat
             if any(c["breakeven"] < 300 for c in r["candidates"])
         }
         await pilot.press("escape")
+        await wait_until(pilot, lambda: drawn(app))
         await pilot.press("slash", *"nosuch>1")
+        await wait_until(pilot, lambda: drawn(app))
         assert "unknown column 'nosuch'" in str(app.query_one("#views").render())
         assert tickers(app) == SYMBOLS
 
@@ -135,6 +150,7 @@ async def test_o_sorts_the_tree_and_a_heading_click_sorts_the_table(tmp_path: Pa
         await started(app, pilot)
         assert tickers(app) == SYMBOLS
         await pilot.press("o")  # by annualized return, best first
+        await wait_until(pilot, lambda: drawn(app))
         best = {
             s: max(c["annualized_return_pct"] for c in r["candidates"]) for s, r in RESULTS.items()
         }
@@ -146,6 +162,7 @@ async def test_o_sorts_the_tree_and_a_heading_click_sorts_the_table(tmp_path: Pa
                                           key=lambda c: -c["annualized_return_pct"])
         ] and len(returns) > 1  # fmt: skip
         await pilot.press("O")  # lowest first: each ticker by its lowest candidate
+        await wait_until(pilot, lambda: drawn(app))
         lowest = {
             s: min(c["annualized_return_pct"] for c in r["candidates"]) for s, r in RESULTS.items()
         }

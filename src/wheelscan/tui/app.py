@@ -5,8 +5,8 @@ the same `refresh` cron runs) and the app follows it through the store exactly
 as it follows a cron scan: chained `WATCH_POLL_S` timers start a thread worker
 that reads the lock and the progress rows not seen yet (`background.poll_scan`),
 and `scan_state.follow_scan` folds them into the one `ScanRun` the app keeps.
-The tickers a poll changed are redrawn `REDRAW_BATCH` at a time, one batch per
-turn of the event loop, so a poll bringing hundreds never holds the loop long.
+The tickers a poll changed are redrawn `REDRAW_BATCH` at a time, `REDRAW_GAP_S`
+apart, so a poll bringing hundreds never holds the loop long.
 Thread workers only post messages; the handlers here own the state and hand it
 to the main view. Timers and thread messages still arrive while the app shuts
 down, after its widgets are gone: every handler and timer callback is
@@ -64,10 +64,11 @@ from wheelscan.tui.messages import (
     ResultsLoaded,
     ScanLaunched,
     ScanPolled,
+    StoreLooked,
 )
 from wheelscan.tui.model import ResultsBook, TickerRow, parse_times
 from wheelscan.tui.puts_tree import PutsTree
-from wheelscan.tui.runtime import freeze_start_up_heap, held_elsewhere, while_running
+from wheelscan.tui.runtime import freeze_long_lived, held_elsewhere, while_running
 from wheelscan.tui.scan_state import ScanRun, follow_scan
 from wheelscan.tui.tickets import sell_ticket
 from wheelscan.tui.view import MainView
@@ -81,6 +82,8 @@ IDLE_POLL_S = 3.0
 MARKET_CHECK_S = 300.0
 TICK_S = 1.0
 REDRAW_BATCH = 10
+REDRAW_GAP_S = 0.005
+"""Between two batches: a timer, not `call_later`, which would run them back to back."""
 STATE_SAVE_S = 0.5
 UNSET = Path()
 
@@ -151,6 +154,7 @@ class WheelscanApp(App[None]):
         self.dirty: dict[str, None] = {}
         self.redraw_pending = False
         self.save_pending = False
+        self.known_scan: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -177,7 +181,7 @@ class WheelscanApp(App[None]):
             self.check_market()
             self.set_interval(MARKET_CHECK_S, self.market_due)
         self.set_interval(TICK_S, self.tick)
-        self.call_after_refresh(freeze_start_up_heap)
+        self.call_after_refresh(freeze_long_lived)
         if self.idle_poll_s:
             self.set_interval(self.idle_poll_s, self.look_for_other_scan)
 
@@ -209,6 +213,11 @@ class WheelscanApp(App[None]):
     @work(thread=True, group="market", exclusive=True, exit_on_error=False)
     def check_market(self) -> None:
         self.post_message(background.read_market())
+
+    @work(thread=True, group="look", exclusive=True, exit_on_error=False)
+    def look_at_store(self) -> None:
+        source = self.settings.source
+        self.post_message(background.look_at_store(source, self.clock, self.known_scan))
 
     @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
     def launch_scan(self) -> None:
@@ -260,6 +269,7 @@ class WheelscanApp(App[None]):
         self.data_time = published.published_at
         self.data_stale = published.stale
         self.book.load(published.results, parse_times(published.scan_times))
+        freeze_long_lived()
         if not self.scan.running and self.foreign(message.lock):
             self.start_watching(message.lock)
         self.refresh_views()
@@ -298,6 +308,8 @@ class WheelscanApp(App[None]):
         if not self.scan.running:
             return
         followed = follow_scan(self.scan, self.book, message.poll)
+        if followed.changed:
+            freeze_long_lived()
         moved = followed.run.in_flight ^ self.scan.in_flight
         self.scan = followed.run
         self.queue_redraw([*followed.changed, *moved])
@@ -308,6 +320,8 @@ class WheelscanApp(App[None]):
         elif self.scan.running:
             self.set_timer(WATCH_POLL_S, self.watch_poll_due)
         else:
+            if message.poll.header is not None:
+                self.known_scan = message.poll.header.scan_id
             self.forget_child()
             self.notify_outcome(self.scan)
             self.load_results()
@@ -344,6 +358,22 @@ class WheelscanApp(App[None]):
     @while_running
     def look_for_other_scan(self) -> None:
         if not self.scan.running:
+            self.look_at_store()
+
+    @on(StoreLooked)
+    @while_running
+    def store_looked(self, message: StoreLooked) -> None:
+        """Watch a scan another process started; reload after one that ran between looks."""
+        if self.scan.running:
+            return
+        if self.foreign(message.lock):
+            self.start_watching(message.lock)
+            return
+        header = message.header
+        if header is None or header.scan_id == self.known_scan:
+            return
+        first_look, self.known_scan = self.known_scan is None, header.scan_id
+        if header.finished and not first_look:
             self.load_results()
 
     @while_running
@@ -362,7 +392,7 @@ class WheelscanApp(App[None]):
             self.main.show_tickers(symbols, self.filter, self.order("puts"), self.scan.in_flight)
         if self.dirty:
             self.redraw_pending = True
-            self.call_later(self.redraw_due)
+            self.set_timer(REDRAW_GAP_S, self.redraw_due)
         elif self.main.view == "all":
             self.main.show_candidates(self.filter, self.order("all"))
 
@@ -534,7 +564,7 @@ class WheelscanApp(App[None]):
         self.dirty.update(dict.fromkeys(symbols))
         if self.dirty and not self.redraw_pending:
             self.redraw_pending = True
-            self.call_later(self.redraw_due)
+            self.set_timer(REDRAW_GAP_S, self.redraw_due)
 
     def refresh_views(self) -> None:
         """Everything may have changed: prune the tree now, draw its tickers in batches."""

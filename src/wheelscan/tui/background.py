@@ -24,6 +24,7 @@ from wheelscan.tui.messages import (
     ResultsLoaded,
     ScanLaunched,
     ScanPolled,
+    StoreLooked,
 )
 from wheelscan.tui.model import TickerRow
 from wheelscan.tui.scan_state import ScanRun, StorePoll
@@ -56,6 +57,23 @@ def read_results(source: str, ttl_minutes: float, clock: Clock) -> ResultsLoaded
     finally:
         store.close()
     return ResultsLoaded(published, holder)
+
+
+def look_at_store(source: str, clock: Clock, known_scan: str | None) -> StoreLooked:
+    """The lock and the latest progress header, O(1) while the latest scan is `known_scan`
+    (its rows are not read); a newer scan's header says one ran since."""
+    from wheelscan.store import StoreError
+
+    store = _store(source, clock)
+    try:
+        try:
+            lock = store.lock_holder()
+        except StoreError:
+            return StoreLooked(None, None)
+        header = store.read_progress_since(known_scan, 1 << 62).header
+    finally:
+        store.close()
+    return StoreLooked(lock, header)
 
 
 def read_market() -> MarketChecked:

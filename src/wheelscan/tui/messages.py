@@ -19,7 +19,7 @@ from wheelscan.tui.scan_state import StorePoll
 
 if TYPE_CHECKING:
     from wheelscan.market import MarketState
-    from wheelscan.store import LockInfo, PublishedResults
+    from wheelscan.store import LockInfo, ProgressHeader, PublishedResults
     from wheelscan.tui.child import ScanChild
 
 
@@ -37,6 +37,15 @@ class MarketChecked(Message):
 
     state: MarketState | None
     error: str | None = None
+
+
+@dataclass
+class StoreLooked(Message):
+    """While idle: who holds the scan lock, and the latest scan's progress header (its
+    id tells whether a scan ran since the last look)."""
+
+    lock: LockInfo | None
+    header: ProgressHeader | None
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""How the app lives in its process: one GC freeze after start-up, a guard for shut-down.
+"""How the app lives in its process: GC freezes, a guard for shut-down, whose lock is whose.
 
 While the app shuts down, timers that were due and messages posted by its
 threads are still handled after its widgets are gone; `while_running` makes such
@@ -46,15 +46,17 @@ def while_running(
     return guarded
 
 
-@functools.cache
-def freeze_start_up_heap() -> None:
-    """Take everything alive once the first frame is drawn out of the cyclic GC's walk,
-    once per process.
+def freeze_long_lived() -> None:
+    """Take everything alive now out of the cyclic GC's walk: once the first frame is
+    drawn (Textual's, Rich's and the app's long-lived objects), after each load of the
+    published results and after each poll that brought a scan's rows (they live until
+    the next load).
 
-    Textual, Rich and the app's modules leave many long-lived objects that every
-    full collection would walk again, on the event loop (benchmarks/app_stall.py);
-    frozen objects are still freed by reference count. What the app makes later
-    (results, tree nodes) is collected as usual.
+    Every full collection walks all tracked objects again, on the event loop, and with
+    a large watchlist those walks were the app's longest stalls
+    (benchmarks/app_stall.py). Frozen objects are still freed by reference count when
+    they are dropped: the results, rows and labels are plain values without cycles. A
+    cycle alive at a freeze that dies later is not collected: the price, small.
     """
     gc.freeze()
 
