@@ -62,7 +62,10 @@ def test_every_candidate_carries_the_badge_of_its_watchlist_value(wheelscan_home
 
 def test_the_table_shows_badges_and_a_valuation_line(wheelscan_home: Path) -> None:
     assert runner.invoke(app, ["watchlist", "set-value", "KO", "1000"]).exit_code == 0
-    result = runner.invoke(app, ["scan", "KO", "SPY", *LOOSE, "--source", "demo", "--top", "0"])
+    wide = {"COLUMNS": "160"}  # the Badge column is dropped first at narrow widths
+    result = runner.invoke(
+        app, ["scan", "KO", "SPY", *LOOSE, "--source", "demo", "--top", "0"], env=wide
+    )
     assert result.exit_code == 0, result.output
     document = scan_json("KO", "SPY")
     price = document["results"]["KO"]["underlying_price"]

@@ -81,7 +81,10 @@ def test_of_eight_refreshes_started_at_once_exactly_one_takes_the_lock(
 def test_a_killed_scans_lock_is_taken_over_at_once(wheelscan_home: Path) -> None:
     store = Store.for_source("demo", wheelscan_home / "cache")
     victim = start("refresh", "--source", "demo", env=HANGING)
-    until(lambda: store.lock_holder() is not None, "the refresh takes the lock")
+    until(
+        lambda: store.lock_holder() is not None and store.read_status().header is not None,
+        "the refresh takes the lock and writes its first progress",
+    )
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
     status = subprocess.run(
