@@ -129,6 +129,13 @@ def _number(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
+def _percent(fraction: Any) -> str:
+    """A fraction (0.253) as a percentage ("25.3%"), or a dash when unknown."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return "—"
+    return f"{fraction * 100:.1f}%"
+
+
 def candidate_figures(row: TickerRow, candidate: CandidateData) -> list[Figure]:
     """Every SPEC 2 figure of one contract, for the detail panel."""
     price = row.price
@@ -144,9 +151,13 @@ def candidate_figures(row: TickerRow, candidate: CandidateData) -> list[Figure]:
         ("mid", _number(candidate["mid"], ".3f")),
         ("last", _number(candidate.get("last"), ".2f")),
         ("spread", f"{_number(candidate['spread_pct'], '.1f')}% of mid"),
-        ("implied vol", f"{_number(candidate['iv'] * 100, '.1f')}%"),
+        ("implied vol", f"{_number(candidate['iv'] * 100, '.1f')}% (from mid)"),
+        ("Yahoo's IV", _percent(candidate.get("iv_yahoo"))),
         ("delta", _number(candidate["delta"], ".4f")),
         ("prob. OTM", f"{_number(candidate['prob_otm'] * 100, '.1f')}%"),
+        ("POP", _percent(candidate.get("pop"))),
+        ("cushion", f"{_number(candidate.get('cushion_pct'), '.2f')}%"),
+        ("P/E at strike", _number(candidate.get("pe_at_strike"), ".1f")),
         ("annualized", Text(f"{candidate['annualized_return_pct']:.1f}%", style="bold cyan")),
         ("OTM", f"{_number(candidate['otm_pct'], '.2f')}%"),
         ("open interest", _number(candidate.get("open_interest"), ",d")),
@@ -166,13 +177,31 @@ def ticker_figures(row: TickerRow, now: datetime) -> list[Figure]:
         ("price", "—" if row.price is None else f"${row.price:,.2f}"),
     ]
     if row.result:
-        value = row.result.get("intrinsic_value")
+        result = row.result
+        value = result.get("intrinsic_value")
+        source = result.get("intrinsic_value_source")
+        earnings = result.get("next_earnings") or {}
         figures += [
-            ("as of", str(row.result.get("as_of", "—"))),
-            ("intrinsic value", "—" if value is None else f"${value:,.2f}"),
+            ("as of", str(result.get("as_of", "—"))),
+            ("market", str(result.get("market_state") or "—")),
+            ("intrinsic value", "—" if value is None else f"${value:,.2f} ({source})"),
+            (
+                "next earnings",
+                earnings.get("date", "—") + (" (est.)" if earnings.get("estimated") else ""),
+            ),
             ("candidates", str(len(row.candidates))),
         ]
-        rejected = row.result.get("rejected") or {}
+        for expiry in result.get("expirations") or []:
+            move = expiry.get("expected_move_pct")
+            figures.append(
+                (
+                    f"{expiry['expiration']}",
+                    f"F {_number(expiry.get('forward'), '.2f')} {expiry.get('forward_source')}"
+                    f" · ATM {_percent(expiry.get('atm_iv'))}"
+                    f" · ±{_number(move, '.1f')}%",
+                )
+            )
+        rejected = result.get("rejected") or {}
         figures += [(f"rejected: {r}", str(n)) for r, n in rejected.items() if n]
     if row.scanned_at:
         figures.append(("scanned", wall_time(row.scanned_at, now)))
