@@ -119,6 +119,9 @@ class PutsTree(ScrollView, can_focus=True):
         self.order: SortOrder | None = None
         self.lines: list[NodeRef] = []
         self.strips: dict[str, dict[str | None, Strip]] = {}
+        self.cursor_moved = False
+        """Until the user moves the cursor it stays on the first line, whatever streams in;
+        then it stays on what it is on."""
 
     # -- what it shows --------------------------------------------------------------------
 
@@ -217,7 +220,7 @@ class PutsTree(ScrollView, can_focus=True):
         self.lines = lines
         self.strips = {s: kept for s, kept in self.strips.items() if s in self.tickers}
         self._size_to(Size(self.scrollable_content_region.width, len(lines)))
-        index = self._index_of(was)
+        index = self._index_of(was) if self.cursor_moved else 0
         self.set_reactive(PutsTree.cursor, max(0, min(index, len(lines) - 1)))
         self.refresh()
         if self.cursor_ref != was:
@@ -272,6 +275,7 @@ class PutsTree(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        self.cursor_moved = True
         self._keep_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_ref))
