@@ -173,7 +173,7 @@ class WheelscanApp(App[None]):
         self.theme_changed_signal.subscribe(self, lambda _: self.remember())
         tree = self.main.tree
         tree.expanded_symbols.update(self.ui.expanded)
-        self.main.details.display = self.ui.details
+        self.main.details_wanted = self.ui.details
         self.main.switch(self.ui.view)
         self.refresh_status()
         self.load_results()
@@ -437,8 +437,8 @@ class WheelscanApp(App[None]):
             self.main.close_filter()
         if self.filter.text:
             self.set_filter("")
-        elif self.main.details.display:
-            self.main.details.display = False
+        elif self.main.details_wanted:
+            self.main.want_details(False)
             self.remember()
 
     def action_help(self) -> None:
@@ -635,7 +635,7 @@ class WheelscanApp(App[None]):
             self.ui,
             theme=self.theme,
             expanded=tuple(sorted(tree.expanded_symbols)) if tree else self.ui.expanded,
-            details=self.main.details.display if self.main.is_mounted else self.ui.details,
+            details=self.main.details_wanted,
         )
         if at_once:
             self.save_ui(self.ui)

@@ -216,10 +216,12 @@ def figures_table(figures: Sequence[Figure], width: int) -> Table:
     group_width = 34
     groups = max(1, min(3, (width + 2) // group_width))
     per_group = math.ceil(len(figures) / groups)
+    names = max((len(name) for name, _ in figures), default=0)
     table = Table.grid(padding=(0, 1))
     for index in range(groups):
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(justify="right", no_wrap=True, min_width=10)
+        # Names are never cut; a long value wraps under itself (expirations' lines).
+        table.add_column(style="dim", no_wrap=True, min_width=min(names, 16))
+        table.add_column(justify="right", min_width=10, overflow="fold")
         if index < groups - 1:
             table.add_column(width=1)
     for line in range(per_group):

@@ -60,17 +60,19 @@ from wheelscan.tui.widgets import (
 
 FILTER_PLACEHOLDER = "filter: ko  ann>40  delta<0.15  dte<=14  badge:good  (esc clears, ? help)"
 NARROW_BELOW = 110
+DETAILED_VIEWS = ("puts", "all")
+"""The views whose contracts the detail panel shows (the calls and plan views say theirs)."""
 NO_POSITIONS = (
     "No shares recorded, so no covered call to sell. Record what you hold with\n"
-    "  wheelscan positions add-shares KO 100 58.20     (100 shares at $58.20)\n"
-    "  wheelscan positions assign KO261218P00060000     (an assigned put)\n"
-    "then press r. Calls come from the answers the last scan kept (no extra request)."
+    "  wheelscan positions add-shares KO 100 58.20   (100 shares at $58.20)\n"
+    "  wheelscan positions assign KO261218P00060000   (an assigned put)\n"
+    "then press r. Calls come from the answers the last scan kept: no extra request."
 )
 PLAN_LOADING = "Reading the plan…"
 NOTHING_TO_PLAN = (
-    "Nothing to do today. The plan lists open shorts to manage, covered calls for shares\n"
-    "you hold and new puts that fit your cash: record positions with `wheelscan positions`\n"
-    "and set `wheelscan config set cash DOLLARS`, then press r."
+    "Nothing to do today. The plan lists open shorts to manage, covered calls for the"
+    " shares you hold and new puts that fit your cash: record positions with"
+    " `wheelscan positions`, set `wheelscan config set cash DOLLARS`, then press r."
 )
 
 
@@ -86,6 +88,7 @@ class MainView(Vertical):
         self.book = book
         self.clock = clock
         self.leaf_keys: tuple[str, ...] = ()
+        self.details_wanted = False
         self._candidate_columns: list[Column] = []
 
     def compose(self) -> ComposeResult:
@@ -155,6 +158,7 @@ class MainView(Vertical):
 
     def switch(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
+        self.want_details(self.details_wanted)
         focus = {
             "puts": "#tree",
             "all": "#candidates",
@@ -330,22 +334,25 @@ class MainView(Vertical):
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         panel.show(ref, row, self.clock())
 
-    def action_toggle_details(self) -> None:
-        self.details.display = not self.details.display
+    def want_details(self, wanted: bool) -> None:
+        """Open or close the detail panel; it shows in the puts and all-candidates views."""
+        self.details_wanted = wanted
+        self.details.display = wanted and self.view in DETAILED_VIEWS
         self.show_details()
+
+    def action_toggle_details(self) -> None:
+        self.want_details(not self.details_wanted)
 
     @on(PutsTree.Selected, "#tree")
     @while_running
     def open_details(self, event: PutsTree.Selected) -> None:
         """Enter on a contract shows its figures (on a ticker, the tree opens it)."""
-        self.details.display = True
-        self.show_details()
+        self.want_details(True)
 
     @on(RowsTable.Selected, "#candidates")
     @while_running
     def open_candidate_details(self, event: RowsTable.Selected) -> None:
-        self.details.display = True
-        self.show_details()
+        self.want_details(True)
 
     @on(PutsTree.Highlighted, "#tree")
     @on(RowsTable.Highlighted, "#candidates")
