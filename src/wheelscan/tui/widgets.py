@@ -135,8 +135,13 @@ class ScanProgress(Vertical):
 class ColumnHeader(Static):
     """Column titles above the tree, aligned with the candidate leaves."""
 
+    shown: Text | None = None
+
     def show(self, columns: list[Column]) -> None:
-        self.update(candidate_header(columns))
+        header = candidate_header(columns)
+        if header != self.shown:
+            self.shown = header
+            self.update(header, layout=False)  # one line high (app.tcss): no layout pass
 
 
 @dataclass(frozen=True)
