@@ -75,10 +75,10 @@ def test_memory_measures_a_real_scan_in_a_child() -> None:
 
 
 def test_app_stall_probe_sees_the_scan_finish() -> None:
-    result = app_stall.run(tickers=3, latency=0.0, timeout_s=60)
-    assert result.figures["ticker nodes in the tree at the end"] == 3
-    assert result.figures["scan outcome"] == "SUCCEEDED"
-    assert result.figures["timer firings while scanning"] > 0
+    result = app_stall.run(tickers=(3,), latency=0.0, timeout_s=60)
+    assert result.figures["3 tickers: ticker nodes in the tree at the end"] == 3
+    assert result.figures["3 tickers: scan outcome"] == "SUCCEEDED"
+    assert result.figures["3 tickers: timer firings while scanning"] > 0
 
 
 def test_runner_refuses_an_unknown_benchmark() -> None:
