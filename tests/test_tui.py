@@ -63,6 +63,11 @@ def labels(app: WheelscanApp) -> list[str]:
     return [str(tree(app).label(symbol)) for symbol in tickers(app)]
 
 
+def progress_title(app: WheelscanApp) -> str:
+    """The progress block's first line: the running scan, or how the last one ended."""
+    return str(app.query_one("#scan-title").render())
+
+
 def notifications(app: WheelscanApp) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
@@ -116,7 +121,7 @@ async def test_s_starts_a_scan_process_whose_tickers_stream_into_the_tree(
             seen.append((app.scan.done, len(tickers(app)), int(bar.progress)))
             await pilot.pause(0.05)
         await wait_until(pilot, lambda: len(tickers(app)) == len(SCANNED))
-        assert any("Scan succeeded" in text for text in notifications(app))
+        assert "Last scan: succeeded · Scan completed" in progress_title(app)
     partial = [s for s in seen if 0 < s[0] < len(SCANNED)]
     assert len({done for done, _, _ in partial}) >= 3, seen
     for done, nodes, progress in partial:
@@ -150,6 +155,7 @@ async def test_c_stops_the_scan_process_and_the_previous_results_stay(
         await wait_until(pilot, lambda: not any("scanning" in label for label in labels(app)))
         await wait_until(pilot, lambda: tickers(app) == previous)
         assert any("cancelled" in text for text in notifications(app))
+        assert "Last scan: cancelled · The previous results stay." in progress_title(app)
     store = Store.for_source("demo")
     assert store.lock_holder() is None
     assert store.read_results().results == seeded
@@ -179,7 +185,7 @@ async def test_a_scan_in_another_process_is_watched_then_reloaded(tmp_path: Path
         published = Store.for_source("demo").read_results().results
         await wait_until(pilot, lambda: tickers(app) == sorted(published))
         assert len(published) > len(SEEDED)
-        assert any("Scan succeeded" in text for text in notifications(app)), notifications(app)
+        assert "Last scan: succeeded" in progress_title(app)
 
 
 HOLD_THE_LOCK = """

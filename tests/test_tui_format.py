@@ -30,6 +30,7 @@ from wheelscan.tui.formatting import (
     duration,
     empty_hint,
     holder_subject,
+    last_scan_line,
     outcome_notice,
     scan_clock,
     scan_counters,
@@ -235,6 +236,12 @@ def test_how_an_ended_scan_is_announced() -> None:
     )
     unknown = running.ended(None, "It is over.")
     assert outcome_notice(unknown) == ("Scan", "It is over.", "information")
+    assert last_scan_line(ScanRun()).plain.startswith("s scans the watchlist now")
+    ok = running.ended(ScanState.SUCCEEDED, "Scan completed at 10:30")
+    assert last_scan_line(ok).plain == "Last scan: succeeded · Scan completed at 10:30"
+    assert last_scan_line(running.crashed("OSError: disk full")).plain == (
+        "Last scan: failed · OSError: disk full"
+    )
 
 
 def test_whose_scan_is_watched() -> None:

@@ -175,6 +175,7 @@ class WheelscanApp(App[None]):
         tree.expanded_symbols.update(self.ui.expanded)
         self.main.details_wanted = self.ui.details
         self.main.switch(self.ui.view)
+        self.main.show_scan(self.scan, self.clock())
         self.refresh_status()
         self.load_results()
         if self.check_market_hours:
@@ -273,6 +274,7 @@ class WheelscanApp(App[None]):
         if not self.scan.running and self.foreign(message.lock):
             self.start_watching(message.lock)
         self.refresh_views()
+        self.main.show_scan(self.scan, self.clock())
         self.refresh_status()
         self.load_side_view()
 
@@ -610,8 +612,11 @@ class WheelscanApp(App[None]):
             self.child = None
 
     def notify_outcome(self, run: ScanRun) -> None:
+        """A scan that failed or was stopped gets a toast too; every outcome stays in the
+        progress block (a toast is a layout pass, a whole-screen repaint)."""
         title, message, severity = outcome_notice(run)
-        self.notify(message, title=title, severity=severity)  # type: ignore[arg-type]
+        if severity != "information":
+            self.notify(message, title=title, severity=severity)  # type: ignore[arg-type]
 
     # -- what is remembered ----------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from wheelscan.core.models import Criteria, ScanState
 from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.market import GATED_SOURCES
 from wheelscan.tui.model import TickerRow
-from wheelscan.tui.scan_state import ScanRun
+from wheelscan.tui.scan_state import ScanPhase, ScanRun
 
 if TYPE_CHECKING:
     from wheelscan.market import MarketState
@@ -71,6 +72,23 @@ def scan_counters(run: ScanRun) -> Text:
     return text
 
 
+@dataclass(frozen=True)
+class TickerCounts:
+    """What the app holds: tickers, their candidates, the tickers with an error."""
+
+    tickers: int
+    candidates: int
+    errors: int
+
+
+def shown_counters(counts: TickerCounts) -> Text:
+    """'24 tickers · 28 candidates · 1 error' (the results the app shows)."""
+    text = Text(plural(counts.tickers, "ticker"), style="bold")
+    text.append(f" · {plural(counts.candidates, 'candidate')} · ")
+    text.append(plural(counts.errors, "error"), style="bold red" if counts.errors else "")
+    return text
+
+
 def scan_clock(run: ScanRun, now: datetime) -> str:
     """'0:07 · ETA 0:16' (elapsed, then left at the pace so far), or '0:07 · finishing…'."""
     text = duration(run.elapsed_s(now))
@@ -101,6 +119,18 @@ def outcome_notice(run: ScanRun) -> tuple[str, str, str]:
         run.outcome, "information"
     )
     return title, run.message or title, severity
+
+
+def last_scan_line(run: ScanRun) -> Text:
+    """The progress block while no scan runs: how the last one ended, or what `s` does."""
+    if run.phase is ScanPhase.IDLE:
+        return Text("s scans the watchlist now, in a process of its own (as cron's refresh)", "dim")
+    title, message, severity = outcome_notice(run)
+    style = {"error": "bold red", "warning": "yellow"}.get(severity, "green")
+    text = Text(f"Last scan: {title.removeprefix('Scan ')}", style=style)
+    if message and message != title:
+        text.append(f" · {message}", style="")
+    return text
 
 
 def export_summary(rows: list[TickerRow], rules: ResultsFilter) -> str:

@@ -28,7 +28,7 @@ from wheelscan.cli.messages import plural
 from wheelscan.market import Clock
 from wheelscan.tui.columns import Column, SortOrder
 from wheelscan.tui.filtering import ResultsFilter
-from wheelscan.tui.formatting import empty_hint
+from wheelscan.tui.formatting import TickerCounts, empty_hint
 from wheelscan.tui.grid import RowsTable
 from wheelscan.tui.model import CandidateData, ResultsBook, TickerRow
 from wheelscan.tui.puts_tree import NodeRef, PutsTree
@@ -115,7 +115,7 @@ class MainView(Vertical):
         yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
 
     def on_mount(self) -> None:
-        for hidden in ("#progress", "#details", "#empty"):
+        for hidden in ("#details", "#empty"):
             self.query_one(hidden).display = False
         self.filter_field.can_focus = False
         self.tree.focus()
@@ -181,11 +181,13 @@ class MainView(Vertical):
         self.query_one(StatusLine).show(demo, market, data_age, stale, criteria)
 
     def show_scan(self, run: ScanRun, now: datetime) -> None:
-        """The progress block while a scan runs; hidden otherwise."""
-        progress = self.query_one(ScanProgress)
-        progress.display = run.running
-        if run.running:
-            progress.show(run, now)
+        """The running scan's progress, or how the last one ended. The block is always
+        there: showing and hiding it made two layout passes (whole-screen repaints) per scan."""
+        rows = self.book.rows.values()
+        counts = TickerCounts(
+            len(self.book.rows), self.book.candidate_count, sum(bool(r.error) for r in rows)
+        )
+        self.query_one(ScanProgress).show(run, now, counts)
 
     def _marks(self, in_flight: frozenset[str]) -> RowMarks:
         width = self.tree.scrollable_content_region.width or self.size.width or 80

@@ -23,7 +23,13 @@ from textual.widgets import Button, Label, ProgressBar, Static
 
 from wheelscan.tui.app_state import VIEW_TITLES, VIEWS
 from wheelscan.tui.columns import Column, SortOrder
-from wheelscan.tui.formatting import scan_clock, scan_counters
+from wheelscan.tui.formatting import (
+    TickerCounts,
+    last_scan_line,
+    scan_clock,
+    scan_counters,
+    shown_counters,
+)
 from wheelscan.tui.labels import (
     candidate_figures,
     candidate_header,
@@ -114,19 +120,27 @@ class ScanProgress(Vertical):
             yield ProgressBar(total=None, show_eta=False, id="scan-bar")
             yield Label(id="scan-counters")
 
-    def show(self, run: ScanRun, now: datetime) -> None:
-        title = Text(run.title, style="bold")
-        title.append(f"  {scan_clock(run, now)}")
-        if run.mode == "scanning" and not run.cancelling:
-            title.append("  (c stops it)", style="dim")
+    def show(self, run: ScanRun, now: datetime, shown: TickerCounts) -> None:
+        """The running scan; while none runs, how the last ended and what the app shows."""
+        if run.running:
+            title = Text(run.title, style="bold")
+            title.append(f"  {scan_clock(run, now)}")
+            if run.mode == "scanning" and not run.cancelling:
+                title.append("  (c stops it)", style="dim")
+        else:
+            title = last_scan_line(run)
         # Both lines are one cell high (app.tcss): new figures need no layout pass, which
         # would repaint the whole screen at every tick.
         if title != self.shown_title:
             self.shown_title = title
             self.query_one("#scan-title", Label).update(title, layout=False)
         bar = self.query_one(ProgressBar)
-        bar.update(total=run.total or None, progress=run.done)
-        counters = scan_counters(run)
+        if run.running:
+            bar.update(total=run.total or None, progress=run.done)
+            counters = scan_counters(run)
+        else:
+            bar.update(total=max(1, shown.tickers), progress=shown.tickers)
+            counters = shown_counters(shown)
         if counters != self.shown_counters:
             self.shown_counters = counters
             self.query_one("#scan-counters", Label).update(counters, layout=False)
