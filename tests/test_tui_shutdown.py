@@ -23,9 +23,11 @@ from wheelscan.tui.child import ScanChild
 from wheelscan.tui.messages import (
     CallsLoaded,
     MarketChecked,
+    PlanLoaded,
     ResultsLoaded,
     ScanLaunched,
     ScanPolled,
+    StoreLooked,
 )
 from wheelscan.tui.scan_state import StorePoll
 
@@ -135,8 +137,10 @@ async def test_timers_and_messages_after_the_app_ended_do_nothing(tmp_path: Path
     app.market_due()
     app.show_loaded(ResultsLoaded(published, None))
     app.show_market(MarketChecked(None, "calendar unavailable"))
-    app.scan_launched(ScanLaunched(None, datetime.now(UTC), "could not start"))
-    app.follow_polled_scan(ScanPolled(StorePoll(None, None)))
+    app.on_scan_launched(ScanLaunched(None, datetime.now(UTC), "could not start"))
+    app.on_scan_polled(ScanPolled(StorePoll(None, None)))
     app.show_calls(CallsLoaded(None, "no ledger"))
+    app.show_plan(PlanLoaded(None, "no ledger"))
+    app.on_store_looked(StoreLooked(None, None))
     assert app.scan == scan_before
     assert app._exception is None
