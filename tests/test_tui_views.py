@@ -209,9 +209,16 @@ async def test_view_sort_filter_expansion_details_and_theme_outlive_the_app(
     async with first.run_test(size=SIZE) as pilot:
         await started(first, pilot)
         await pilot.press("enter", "o", "slash", *"ann>20", "enter", "d")
+        saved = state_dir() / "app.json"
+
+        def kept() -> dict[str, Any]:
+            return json.loads(saved.read_text()) if saved.exists() else {}
+
+        # kept soon after each change, before any quit (a killed terminal loses nothing)
+        await wait_until(pilot, lambda: kept().get("details") is True)
+        assert kept()["filter"] == "ann>20" and kept()["expanded"] == ["AAPL"]
         first.theme = "textual-light"
         await pilot.press("2", "O", "q")
-    saved = state_dir() / "app.json"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     again = make_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:

@@ -99,6 +99,16 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
             return self.table
 
     @dataclass
+    class Resized(Message):
+        """Its width changed: the columns that fit may have too."""
+
+        table: RowsTable[Any]
+
+        @property
+        def control(self) -> RowsTable[Any]:
+            return self.table
+
+    @dataclass
     class HeaderClicked(Message):
         table: RowsTable[Any]
         column: str
@@ -146,6 +156,9 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
     def line_text(self, index: int) -> Text:
         """Row `index` as it is drawn (without the cursor's style)."""
         return row_text(self.columns, self.cells(self.data[index]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized(self))
 
     def watch_cursor(self, cursor: int) -> None:
         self._keep_cursor_visible()

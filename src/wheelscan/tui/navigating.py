@@ -41,7 +41,6 @@ class Navigates:
     push_screen: Callable[..., Any]
     copy_to_clipboard: Callable[[str], None]
     ui_with: Callable[..., UiState]
-    remember: Callable[..., None]
     refresh_views: Callable[[], None]
     refresh_status: Callable[[], None]
     load_side_view: Callable[[], None]
@@ -114,7 +113,6 @@ class Navigates:
             self.set_filter("")
         elif self.main.details_wanted:
             self.main.want_details(False)
-            self.remember()
 
     def set_filter(self, text: str) -> None:
         if text == self.filter.text:

@@ -84,3 +84,6 @@ class RemembersChoices:
 
     def on_puts_tree_toggled(self, message: PutsTree.Toggled) -> None:
         self.remember()
+
+    def on_main_view_details_wanted(self, message: MainView.DetailsWanted) -> None:
+        self.remember()

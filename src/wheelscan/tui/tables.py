@@ -144,6 +144,20 @@ def line_of(columns: Sequence[GridColumn], cells: Sequence[Text | str]) -> Text:
 
 # -- the plan (SPEC 10), from the `plan --json` document ------------------------------------
 
+NO_POSITIONS = (
+    "No shares recorded, so no covered call to sell. Record what you hold with\n"
+    "  wheelscan positions add-shares KO 100 58.20   (100 shares at $58.20)\n"
+    "  wheelscan positions assign KO261218P00060000   (an assigned put)\n"
+    "then press r. Calls come from the answers the last scan kept: no extra request."
+)
+PLAN_LOADING = "Reading the plan…"
+NOTHING_TO_PLAN = (
+    "Nothing to do today. The plan lists open shorts to manage, covered calls for the"
+    " shares you hold and new puts that fit your cash: record positions with"
+    " `wheelscan positions`, set `wheelscan config set cash DOLLARS`, then press r."
+)
+
+
 PLAN_COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("number", "#", 3, right=True),
     GridColumn("kind", "to do", 8),

@@ -36,7 +36,10 @@ from wheelscan.tui.runtime import while_running
 from wheelscan.tui.scan_state import ScanRun
 from wheelscan.tui.tables import (
     CALL_COLUMNS,
+    NO_POSITIONS,
+    NOTHING_TO_PLAN,
     PLAN_COLUMNS,
+    PLAN_LOADING,
     ContractRow,
     call_cells,
     call_rows,
@@ -62,18 +65,6 @@ FILTER_PLACEHOLDER = "filter: ko  ann>40  delta<0.15  dte<=14  badge:good  (esc 
 NARROW_BELOW = 110
 DETAILED_VIEWS = ("puts", "all")
 """The views whose contracts the detail panel shows (the calls and plan views say theirs)."""
-NO_POSITIONS = (
-    "No shares recorded, so no covered call to sell. Record what you hold with\n"
-    "  wheelscan positions add-shares KO 100 58.20   (100 shares at $58.20)\n"
-    "  wheelscan positions assign KO261218P00060000   (an assigned put)\n"
-    "then press r. Calls come from the answers the last scan kept: no extra request."
-)
-PLAN_LOADING = "Reading the plan…"
-NOTHING_TO_PLAN = (
-    "Nothing to do today. The plan lists open shorts to manage, covered calls for the"
-    " shares you hold and new puts that fit your cash: record positions with"
-    " `wheelscan positions`, set `wheelscan config set cash DOLLARS`, then press r."
-)
 
 
 class MainView(Vertical):
@@ -90,6 +81,7 @@ class MainView(Vertical):
         self.leaf_keys: tuple[str, ...] = ()
         self.details_wanted = False
         self._candidate_columns: list[Column] = []
+        self.candidates_drawn: tuple[ResultsFilter, SortOrder] | None = None
 
     def compose(self) -> ComposeResult:
         yield ViewBar(id="views")
@@ -232,6 +224,7 @@ class MainView(Vertical):
 
     def show_candidates(self, rules: ResultsFilter, order: SortOrder) -> None:
         """The all-candidates table: every candidate `rules` keeps, across tickers, in `order`."""
+        self.candidates_drawn = (rules, order)
         table = self.candidates
         columns = candidate_columns(table.scrollable_content_region.width or self.size.width)
         self._candidate_columns = columns
@@ -250,6 +243,16 @@ class MainView(Vertical):
             else Text(" " + empty_hint(bool(self.book.rows), rules), style="dim")
         )
         self.show_details()
+
+    @on(RowsTable.Resized, "#candidates")
+    def _candidates_resized(self) -> None:
+        """The columns that fit the new width (the detail panel came or went)."""
+        if self.candidates_drawn is not None and self.view == "all":
+            keys = [
+                c.key for c in candidate_columns(self.candidates.scrollable_content_region.width)
+            ]
+            if keys != [c.key for c in self._candidate_columns]:
+                self.show_candidates(*self.candidates_drawn)
 
     def _contract_cells(self, pair: ContractRow) -> list[Text]:
         return contract_cells(self._candidate_columns, pair)
@@ -336,8 +339,14 @@ class MainView(Vertical):
         row = self.book.rows.get(ref.symbol) if ref is not None else None
         panel.show(ref, row, self.clock())
 
+    @dataclass
+    class DetailsWanted(Message):
+        """The user opened or closed the detail panel (the app remembers it)."""
+
     def want_details(self, wanted: bool) -> None:
         """Open or close the detail panel; it shows in the puts and all-candidates views."""
+        if wanted != self.details_wanted:
+            self.post_message(self.DetailsWanted())
         self.details_wanted = wanted
         self.details.display = wanted and self.view in DETAILED_VIEWS
         self.show_details()
