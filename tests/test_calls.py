@@ -60,8 +60,8 @@ def _response(request: requests.PreparedRequest, status: int, body: Any) -> requ
 
 
 class DividendDemo(DemoTransport):
-    """The demo market at FIXED_NOW whose quoteSummary answer also carries
-    defaultKeyStatistics.lastDividendValue (the demo's dividend per share)."""
+    """The demo market at FIXED_NOW, keeping the symbol of every quoteSummary request (its
+    answer carries defaultKeyStatistics.lastDividendValue, the demo's dividend per share)."""
 
     def __init__(self) -> None:
         super().__init__(DemoMarket(now=FIXED_NOW), latency=0)
@@ -69,16 +69,9 @@ class DividendDemo(DemoTransport):
 
     def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> Any:
         url = request.url or ""
-        if QUOTE_SUMMARY_PATH not in url:
-            return super().send(request, *args, **kwargs)
-        symbol = url.split(QUOTE_SUMMARY_PATH)[1].split("?")[0]
-        self.summary_requests.append(symbol)
-        body = self.market.calendar_json(symbol)
-        dividend = self.market.day(symbol).dividend
-        if dividend is not None:
-            statistics = {"lastDividendValue": dividend.amount}
-            body["quoteSummary"]["result"][0]["defaultKeyStatistics"] = statistics
-        return _response(request, 200, body)
+        if QUOTE_SUMMARY_PATH in url:
+            self.summary_requests.append(url.split(QUOTE_SUMMARY_PATH)[1].split("?")[0])
+        return super().send(request, *args, **kwargs)
 
 
 def _raw(market: DemoMarket, symbol: str, epoch: int | None) -> dict[str, Any]:

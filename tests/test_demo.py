@@ -8,12 +8,14 @@ T this file computes itself (the carry forward on the quote's dividend yield, T 
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -427,3 +429,59 @@ def test_wheelscan_demo_now_pins_the_clock_of_a_market_built_without_one(
         monkeypatch.setenv("WHEELSCAN_DEMO_NOW", bad)
         with pytest.raises(ValueError, match="WHEELSCAN_DEMO_NOW"):
             DemoMarket()
+
+
+def test_the_demo_dividend_per_share_is_the_profiles_quarter_and_flags_early_assignment(
+    wheelscan_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KO pays $2.08 a year (demo_profiles.toml), quarterly: $0.52 a share, ex-dividend on
+    2026-12-01, inside the call window on FIXED_NOW. `calls --json` on the demo gets the
+    amount through yfinance's quoteSummary request, and flags every call whose extrinsic
+    value (mid less what it is in the money) is below it and whose expiration is after the
+    ex-date: worked out here from the listed candidates' own bid, ask and strike."""
+    from typer.testing import CliRunner
+
+    from wheelscan.cli.main import app
+
+    table = tomllib.loads(files("wheelscan").joinpath("data/demo_profiles.toml").read_text())
+    per_share = table["symbols"]["KO"]["dividend"] / 4
+    summary = DemoMarket(now=FIXED_NOW).answer(
+        "https://query2.finance.yahoo.com/v10/finance/quoteSummary/KO"
+        "?modules=calendarEvents,defaultKeyStatistics"
+    )
+    assert summary is not None
+    modules = json.loads(summary[1])["quoteSummary"]["result"][0]
+    assert modules["defaultKeyStatistics"]["lastDividendValue"] == pytest.approx(per_share)
+    ex_date = datetime.fromtimestamp(modules["calendarEvents"]["exDividendDate"], UTC).date()
+    assert ex_date == date(2026, 12, 1)
+    assert (
+        "lastDividendValue"
+        not in json.loads(
+            DemoMarket(now=FIXED_NOW).answer(
+                "https://query2.finance.yahoo.com/v10/finance/quoteSummary/PLTR"
+                "?modules=calendarEvents,defaultKeyStatistics"
+            )[1]
+        )["quoteSummary"]["result"][0]["defaultKeyStatistics"]
+    ), "PLTR pays none"
+
+    monkeypatch.setenv("WHEELSCAN_DEMO_NOW", FIXED_NOW.isoformat())
+    runner = CliRunner()
+    loose = ["config", "set"]
+    for key, value in (("call_min_return_pct", "0"), ("call_max_delta", "0.6")):
+        assert runner.invoke(app, [*loose, key, value]).exit_code == 0
+    added = runner.invoke(
+        app, ["positions", "add-shares", "KO", "100", "50", "--date", "2026-11-02"]
+    )
+    assert added.exit_code == 0, added.output
+    done = runner.invoke(app, ["calls", "--json", "--source", "demo"])
+    assert done.exit_code == 0, done.output
+    ko = json.loads(done.stdout)["results"]["KO"]
+    assert ko["ex_dividend"] == {"date": "2026-12-01", "amount": pytest.approx(per_share)}
+    spot = ko["underlying_price"]
+    flags = []
+    for call in ko["candidates"]:
+        extrinsic = (call["bid"] + call["ask"]) / 2 - max(spot - call["strike"], 0.0)
+        expected = date.fromisoformat(call["expiration"]) >= ex_date and extrinsic < per_share
+        assert call["early_assignment_risk"] is expected, call["contract"]
+        flags.append(expected)
+    assert set(flags) == {True, False}, "calls cheaper and dearer than the dividend"

@@ -209,11 +209,11 @@ def test_a_scan_with_a_ledger_asks_each_answer_once_and_publishes_calls_marks_an
         answers,
         Holding(66.00, 66.00 - 110.0 / 200),
         CallRules(),
-        (dividend.ex_date.isoformat(), None),  # the demo's calendar lists no amount
+        (dividend.ex_date.isoformat(), dividend.amount),
     )
     assert_call_figures(ko_calls, oracle_calls)
     assert (ko_calls["uncovered_shares"], ko_calls["contracts"]) == (100, 1)
-    assert ko_calls["ex_dividend"] == {"date": dividend.ex_date.isoformat(), "amount": None}
+    assert ko_calls["ex_dividend"] == {"date": dividend.ex_date.isoformat(), "amount": 0.52}
 
     # The open shorts' quotes: the raw rows.
     for symbol, name in (("KO", "KO_CALL"), ("AAPL", "AAPL_PUT"), ("T", "T_PUT")):

@@ -4,8 +4,9 @@
 goes through the same parsing as live data (transports.DemoTransport serves it):
 
 - `/v7/finance/options/SYM[?date=EPOCH]`: quote, expirations and one chain;
-- `/v10/finance/quoteSummary/SYM?modules=calendarEvents`: `Ticker.calendar`
-  (ex-dividend and pay dates, earnings);
+- `/v10/finance/quoteSummary/SYM?modules=…`: `calendarEvents` (`Ticker.calendar`:
+  ex-dividend and pay dates, earnings) and `defaultKeyStatistics` (the dividend per
+  share, `lastDividendValue`, and its ex-date, `lastDividendDate`);
 - `/ws/fundamentals-timeseries/v1/finance/timeseries/SYM?type=…`: the cash-flow
   statements (`Ticker.get_cash_flow`);
 - `/v7/finance/quote?symbols=…`: the quote block alone.
@@ -31,6 +32,7 @@ import numpy as np
 from wheelscan.core.expiry import NEW_YORK
 from wheelscan.yahoo.demo_chain import chain_json
 from wheelscan.yahoo.demo_profiles import (
+    CYCLE,
     DEMO_MARK,
     DemoDay,
     Profile,
@@ -246,30 +248,18 @@ class DemoMarket:
 
     def calendar_json(self, symbol: str) -> dict[str, Any]:
         """quoteSummary's calendarEvents module, as `Ticker.calendar` reads it."""
+        return self.summary_json(symbol, ["calendarEvents"])
+
+    def summary_json(self, symbol: str, modules: list[str]) -> dict[str, Any]:
+        """quoteSummary's answer for `modules` (those the demo knows: calendarEvents,
+        defaultKeyStatistics); one it does not know is left out, as Yahoo does."""
         day = self.day(symbol)
-        events: dict[str, Any] = {"maxAge": 1}
-        if day.profile.type == "EQUITY" and day.earnings is not None:
-            earnings = day.earnings
-            dates = [earnings.start, earnings.end] if earnings.estimated else [earnings.start]
-            eps = day.profile.eps or 0.0
-            estimate = round(eps / 4 * 1.05, 2)
-            revenue = round((day.profile.shares or 0.0) * day.price / 6 / 4, -6)
-            events["earnings"] = {
-                "earningsDate": [int(moment.timestamp()) for moment in dates],
-                "earningsCallDate": [int(dates[0].timestamp()) + 1800],
-                "isEarningsDateEstimate": earnings.estimated,
-                "earningsAverage": estimate,
-                "earningsLow": round(estimate - abs(estimate) * 0.08, 2),
-                "earningsHigh": round(estimate + abs(estimate) * 0.08, 2),
-                "revenueAverage": int(revenue),
-                "revenueLow": int(revenue * 0.96),
-                "revenueHigh": int(revenue * 1.04),
-            }
-        if day.dividend is not None:
-            events["exDividendDate"] = _epoch(day.dividend.ex_date)
-            events["dividendDate"] = _epoch(day.dividend.pay_date)
-        result = [{"calendarEvents": events}]
-        return {"quoteSummary": {"result": result, "error": None}}
+        result: dict[str, Any] = {}
+        if "calendarEvents" in modules:
+            result["calendarEvents"] = _calendar_events(day)
+        if "defaultKeyStatistics" in modules:
+            result["defaultKeyStatistics"] = _key_statistics(day)
+        return {"quoteSummary": {"result": [result], "error": None}}
 
     def timeseries_json(self, symbol: str, types: list[str]) -> dict[str, Any]:
         """fundamentals-timeseries: the cash-flow rows asked for; the others carry only meta."""
@@ -284,10 +274,7 @@ class DemoMarket:
         if path.startswith(QUOTE_SUMMARY_PATH):
             symbol = unquote(path[len(QUOTE_SUMMARY_PATH) :])
             modules = ",".join(query.get("modules", [])).split(",")
-            if "calendarEvents" in modules:
-                return 200, json.dumps(self.calendar_json(symbol)).encode()
-            empty = {"quoteSummary": {"result": [{}], "error": None}}
-            return 200, json.dumps(empty).encode()
+            return 200, json.dumps(self.summary_json(symbol, modules)).encode()
         if path.startswith(TIMESERIES_PATH):
             symbol = unquote(path[len(TIMESERIES_PATH) :])
             types = [t for t in ",".join(query.get("type", [])).split(",") if t]
@@ -297,6 +284,46 @@ class DemoMarket:
             quotes = [quote_json(self.day(symbol)) for symbol in symbols]
             return 200, json.dumps({"quoteResponse": {"result": quotes, "error": None}}).encode()
         return None
+
+
+def _calendar_events(day: DemoDay) -> dict[str, Any]:
+    """The calendarEvents module: earnings (stocks only), ex-dividend and pay dates."""
+    events: dict[str, Any] = {"maxAge": 1}
+    if day.profile.type == "EQUITY" and day.earnings is not None:
+        earnings = day.earnings
+        dates = [earnings.start, earnings.end] if earnings.estimated else [earnings.start]
+        eps = day.profile.eps or 0.0
+        estimate = round(eps / 4 * 1.05, 2)
+        revenue = round((day.profile.shares or 0.0) * day.price / 6 / 4, -6)
+        events["earnings"] = {
+            "earningsDate": [int(moment.timestamp()) for moment in dates],
+            "earningsCallDate": [int(dates[0].timestamp()) + 1800],
+            "isEarningsDateEstimate": earnings.estimated,
+            "earningsAverage": estimate,
+            "earningsLow": round(estimate - abs(estimate) * 0.08, 2),
+            "earningsHigh": round(estimate + abs(estimate) * 0.08, 2),
+            "revenueAverage": int(revenue),
+            "revenueLow": int(revenue * 0.96),
+            "revenueHigh": int(revenue * 1.04),
+        }
+    if day.dividend is not None:
+        events["exDividendDate"] = _epoch(day.dividend.ex_date)
+        events["dividendDate"] = _epoch(day.dividend.pay_date)
+    return events
+
+
+def _key_statistics(day: DemoDay) -> dict[str, Any]:
+    """The defaultKeyStatistics module's dividend fields: the latest dividend per share
+    (the profile's annual dividend over four) and the ex-date it went with, the last one
+    on or before the session; nothing for a symbol that pays none."""
+    statistics: dict[str, Any] = {"maxAge": 1}
+    dividend = day.dividend
+    if dividend is None:
+        return statistics
+    last_ex = dividend.ex_date if dividend.ex_date <= day.session else dividend.ex_date - CYCLE
+    statistics["lastDividendValue"] = dividend.amount
+    statistics["lastDividendDate"] = _epoch(last_ex)
+    return statistics
 
 
 def _quarter_end_before(day: date) -> date:
