@@ -316,13 +316,18 @@ def record(
 ) -> None:
     """Scan (live by default) and save every raw options response in DIR.
 
-    Files: DIR/<TICKER>.json (the first answer), DIR/<TICKER>_<EPOCH>.json (dated ones).
-    `--source snapshot:DIR` replays them offline. The DTE window decides which
-    expirations are fetched, so replay with the same or a narrower window.
+    Files: DIR/<TICKER>.json (the first answer), DIR/<TICKER>_<EPOCH>.json (dated ones),
+    DIR/<TICKER>.summary.json (a held symbol's ex-dividend date) and
+    DIR/<TICKER>.fundamentals.json (an FCF valuation's cash flow). It asks for what a
+    scan with the same ledger (positions.toml) asks for: a watchlist recording adds the
+    held symbols, each held symbol's call window and its open shorts' expirations.
+    `--source snapshot:DIR` replays them offline. The DTE windows decide which
+    expirations are fetched, so replay with the same or narrower windows.
     """
     from wheelscan.cli.tables import print_document, table_order
     from wheelscan.config import effective_settings
     from wheelscan.core.models import ScanKind
+    from wheelscan.core.scan_needs import ScanNeeds
     from wheelscan.core.scan_record import new_scan_id, report_document
     from wheelscan.scan.engine import ScanEngine
     from wheelscan.watchlist import load_watchlist
@@ -334,17 +339,27 @@ def record(
     symbols = _symbols(tickers, watchlist.active_symbols(), "name the tickers to record")
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} exists and is not a directory")
+    kind = ScanKind.ADHOC if tickers else ScanKind.WATCHLIST
+    needs = ScanNeeds.for_scan(
+        symbols,
+        settings.criteria,
+        settings.calls,
+        settings.plan,
+        ledger_positions(),
+        watchlist_scan=kind is ScanKind.WATCHLIST,
+    )
     yahoo, writer = recording_source(settings.source, directory)
-    with ScanProgress(total=len(symbols)) as progress:
+    with ScanProgress(total=len(needs.symbols)) as progress:
         report = ScanEngine(
             yahoo,
             settings,
-            symbols,
+            needs.symbols,
             intrinsic_values=watchlist.intrinsic_values(),
             value_overrides=watchlist.value_overrides(),
             on_event=progress.on_event,
+            needs=needs,
         ).run_blocking()
-    document = report_document(report, new_scan_id(), ScanKind.ADHOC)
+    document = report_document(report, new_scan_id(), ScanKind.ADHOC)  # it publishes nothing
     if as_json:
         echo_json(document)
     else:

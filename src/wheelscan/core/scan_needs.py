@@ -15,12 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from wheelscan.core.calls import needs_calls
 from wheelscan.core.chains import OptionChain
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.positions import Position, Positions
 from wheelscan.core.roll_quotes import roll_window
+
+if TYPE_CHECKING:
+    from wheelscan.core.call_criteria import CallCriteria
+    from wheelscan.core.models import Criteria
+    from wheelscan.core.plan_inputs import PlanRules
 
 Window = tuple[int, int]
 """A DTE window: (min, max), both included."""
@@ -108,6 +114,31 @@ class ScanNeeds:
     positions: Positions | None = None
     add_held: bool = True
     roll_max_dte: int | None = None
+
+    @classmethod
+    def for_scan(
+        cls,
+        symbols: Sequence[str],
+        puts: Criteria,
+        calls: CallCriteria,
+        plan: PlanRules,
+        positions: Positions | None,
+        *,
+        watchlist_scan: bool,
+    ) -> ScanNeeds:
+        """What a scan of `symbols` asks for (SPEC 1.3): their puts in the put DTE window and,
+        from the ledger's `positions`, the calls of uncovered shares and the open shorts'
+        quotes; a watchlist scan (`watchlist_scan`: the one that publishes, and a
+        `snapshot record` of the watchlist) adds the held symbols the watchlist lacks and
+        what the shorts may roll to (for `wheelscan plan`)."""
+        return cls(
+            symbols,
+            (puts.min_dte, puts.max_dte),
+            (calls.min_dte, calls.max_dte),
+            positions,
+            add_held=watchlist_scan,
+            roll_max_dte=plan.roll_max_dte if watchlist_scan else None,
+        )
 
     @property
     def symbols(self) -> list[str]:

@@ -151,19 +151,15 @@ class LockedScan:
         )
 
     def _needs(self, symbols: list[str]) -> ScanNeeds:
-        """What to ask for (SPEC 1.3): `symbols`' puts and, from the ledger, the calls of
-        uncovered shares and the open shorts' quotes; a watchlist scan, which publishes,
-        adds the held symbols the watchlist lacks and what the shorts may roll to (for
-        `wheelscan plan`)."""
-        puts, calls = self.settings.criteria, self.settings.calls
-        published = self.kind is ScanKind.WATCHLIST
-        return ScanNeeds(
+        """What to ask for (SPEC 1.3, ScanNeeds.for_scan): a watchlist scan publishes."""
+        settings = self.settings
+        return ScanNeeds.for_scan(
             symbols,
-            (puts.min_dte, puts.max_dte),
-            (calls.min_dte, calls.max_dte),
+            settings.criteria,
+            settings.calls,
+            settings.plan,
             self.positions,
-            add_held=published,
-            roll_max_dte=self.settings.plan.roll_max_dte if published else None,
+            watchlist_scan=self.kind is ScanKind.WATCHLIST,
         )
 
     def _first_progress(self, total: int) -> Progress:

@@ -1,5 +1,6 @@
 """`snapshot record`: a source that answers as usual and saves every options response,
-and the fundamentals-timeseries answers the FCF valuation asked for.
+the fundamentals-timeseries answers the FCF valuation asked for and the quoteSummary
+answers the ex-dividend lookup asked for.
 
 Offline sources wrap their transport adapter (transports.RecordingTransport).
 Live Yahoo goes through yfinance's own session, so recording there wraps that
@@ -19,14 +20,13 @@ from wheelscan.yahoo.source import YahooSource, make_source
 from wheelscan.yahoo.transports import (
     RecordingTransport,
     SnapshotWriter,
-    fundamentals_request,
     options_request,
 )
 
 
 def with_recording(session: Any, writer: SnapshotWriter) -> Any:
-    """Wrap `session.get` to save each 200 options (and fundamentals) response's raw body
-    to `writer`."""
+    """Wrap `session.get` to save each 200 options (fundamentals, quoteSummary) response's
+    raw body to `writer`."""
     plain_get = session.get
 
     def get(url: str, *args: Any, **kwargs: Any) -> Any:
@@ -34,11 +34,12 @@ def with_recording(session: Any, writer: SnapshotWriter) -> Any:
         params = kwargs.get("params")
         query = urlencode(params) if isinstance(params, Mapping) else ""
         wanted = options_request(f"{url}?{query}" if query and "?" not in url else url)
-        if wanted is not None and response.status_code == 200:
+        if response.status_code != 200:
+            return response
+        if wanted is not None:
             writer.record(*wanted, response.content)
-        symbol = fundamentals_request(url)
-        if symbol is not None and response.status_code == 200:
-            writer.record_fundamentals(symbol, response.content)
+        else:
+            writer.record_other(url, response.content)
         return response
 
     session.get = get
@@ -46,7 +47,7 @@ def with_recording(session: Any, writer: SnapshotWriter) -> Any:
 
 
 def recording_source(spec: str, directory: Path) -> tuple[YahooSource, SnapshotWriter]:
-    """The source named by `spec`, recording its options responses into `directory`."""
+    """The source named by `spec`, recording its responses into `directory`."""
     source = make_source(spec)
     writer = SnapshotWriter(directory)
     if source.transport is not None:

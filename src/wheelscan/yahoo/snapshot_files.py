@@ -55,6 +55,16 @@ def fundamentals_file_name(symbol: str) -> str:
     return f"{symbol}.fundamentals.json"
 
 
+def summary_file_name(symbol: str) -> str:
+    """The file of a symbol's quoteSummary answer (its ex-dividend date and dividend)."""
+    return f"{symbol}.summary.json"
+
+
+def is_summary_response(parsed: Any) -> bool:
+    """Decoded JSON that is a Yahoo quoteSummary answer (an object with `quoteSummary`)."""
+    return isinstance(parsed, dict) and isinstance(parsed.get("quoteSummary"), dict)
+
+
 def is_timeseries_response(parsed: Any) -> bool:
     """Decoded JSON that is a Yahoo fundamentals-timeseries answer."""
     return isinstance(parsed, dict) and isinstance(parsed.get("timeseries"), dict)
@@ -159,4 +169,14 @@ def load_fundamentals_file(directory: Path, symbol: str) -> bytes | None:
     body = read_snapshot_file(directory, name)
     if body is not None and not is_timeseries_response(_parsed(name, body)):
         raise SnapshotFileError(f"{name} is not a Yahoo fundamentals-timeseries response")
+    return body
+
+
+def load_summary_file(directory: Path, symbol: str) -> bytes | None:
+    """A symbol's checked quoteSummary entry: its bytes, None when there is none, else
+    SnapshotFileError."""
+    name = summary_file_name(symbol)
+    body = read_snapshot_file(directory, name)
+    if body is not None and not is_summary_response(_parsed(name, body)):
+        raise SnapshotFileError(f"{name} is not a Yahoo quoteSummary response")
     return body

@@ -22,15 +22,18 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from wheelscan.yahoo.demo import DemoMarket
+from wheelscan.yahoo.demo import QUOTE_SUMMARY_PATH, DemoMarket
 from wheelscan.yahoo.fundamentals import TIMESERIES_PATH
 from wheelscan.yahoo.snapshot_files import (
     fundamentals_file_name,
     is_options_response,
+    is_summary_response,
     is_timeseries_response,
     load_fundamentals_file,
     load_snapshot_file,
+    load_summary_file,
     snapshot_file_name,
+    summary_file_name,
 )
 
 OPTIONS_PATH = "/v7/finance/options/"
@@ -54,12 +57,28 @@ def options_request(url: str) -> tuple[str, int | None] | None:
     return symbol, epoch
 
 
+def _symbol_under(url: str, prefix: str) -> str | None:
+    path = urlsplit(url).path
+    if not path.startswith(prefix):
+        return None
+    return unquote(path[len(prefix) :]) or None
+
+
 def fundamentals_request(url: str) -> str | None:
     """The symbol when `url` is a Yahoo fundamentals-timeseries request, else None."""
-    path = urlsplit(url).path
-    if not path.startswith(TIMESERIES_PATH):
-        return None
-    return unquote(path[len(TIMESERIES_PATH) :]) or None
+    return _symbol_under(url, TIMESERIES_PATH)
+
+
+def summary_request(url: str) -> str | None:
+    """The symbol when `url` is a Yahoo quoteSummary request (the ex-dividend lookup's,
+    yahoo/dividends.py), else None."""
+    return _symbol_under(url, QUOTE_SUMMARY_PATH)
+
+
+def unknown_summary(symbol: str) -> bytes:
+    """Yahoo's quoteSummary body for a symbol it does not know."""
+    error = {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}
+    return json.dumps({"quoteSummary": {"result": None, "error": error}}).encode()
 
 
 def _response(
@@ -118,7 +137,10 @@ class SnapshotTransport(YahooStandIn):
 
     A request with no file answers as Yahoo does for an unknown symbol. The
     fundamentals-timeseries request (the FCF method's cash flow) is answered from
-    DIR/<TICKER>.fundamentals.json, as a symbol without statements when missing. A hostile
+    DIR/<TICKER>.fundamentals.json, as a symbol without statements when missing; the
+    quoteSummary request (the ex-dividend date and dividend) from
+    DIR/<TICKER>.summary.json, with Yahoo's not-found body when missing (status 200:
+    yfinance answers an error status by resetting the process-wide cookie). A hostile
     entry (not a regular file, over 16 MiB, not an options answer) raises
     SnapshotFileError from `send`: it travels through yfinance like a dropped
     connection would, and becomes that request's error with its one-line reason.
@@ -131,11 +153,16 @@ class SnapshotTransport(YahooStandIn):
     def send(
         self, request: requests.PreparedRequest, *args: object, **kwargs: object
     ) -> requests.Response:
-        symbol = fundamentals_request(request.url or "")
-        if symbol is None:
-            return super().send(request, *args, **kwargs)
-        body = load_fundamentals_file(self.directory, symbol)
-        return _response(request, 200, body or EMPTY_TIMESERIES, "application/json")
+        url = request.url or ""
+        symbol = fundamentals_request(url)
+        if symbol is not None:
+            body = load_fundamentals_file(self.directory, symbol)
+            return _response(request, 200, body or EMPTY_TIMESERIES, "application/json")
+        symbol = summary_request(url)
+        if symbol is not None:
+            body = load_summary_file(self.directory, symbol)
+            return _response(request, 200, body or unknown_summary(symbol), "application/json")
+        return super().send(request, *args, **kwargs)
 
     def answer_options(self, symbol: str, epoch: int | None) -> tuple[int, bytes]:
         """The entry's bytes; a name that is no entry directly in the dir is unknown."""
@@ -200,8 +227,9 @@ def offline_session(transport: YahooStandIn) -> requests.Session:
 
 
 class SnapshotWriter:
-    """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2, and
-    each symbol's fundamentals-timeseries answer as DIR/<TICKER>.fundamentals.json.
+    """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2, each
+    symbol's fundamentals-timeseries answer as DIR/<TICKER>.fundamentals.json and its
+    quoteSummary answer as DIR/<TICKER>.summary.json.
 
     Only a validated symbol (core.symbols) and a non-negative epoch make a file
     name, and the resolved path must sit directly in the directory, so nothing
@@ -247,6 +275,33 @@ class SnapshotWriter:
             self.written.append(path)
         return path
 
+    def record_summary(self, symbol: str, body: bytes) -> Path | None:
+        """Write one quoteSummary answer; None when it is not one."""
+        from wheelscan.files import atomic_write_bytes
+
+        path = self._path(symbol, summary_file_name(symbol))
+        try:
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not is_summary_response(parsed):
+            return None
+        with self._lock:
+            atomic_write_bytes(path, body, mode=0o644)
+            if path not in self.written:
+                self.written.append(path)
+        return path
+
+    def record_other(self, url: str, body: bytes) -> Path | None:
+        """Write a 200 fundamentals or quoteSummary answer to `url`; None for another URL."""
+        symbol = fundamentals_request(url)
+        if symbol is not None:
+            return self.record_fundamentals(symbol, body)
+        symbol = summary_request(url)
+        if symbol is not None:
+            return self.record_summary(symbol, body)
+        return None
+
     def record_fundamentals(self, symbol: str, body: bytes) -> Path | None:
         """Write one fundamentals-timeseries answer; None when it is not one.
 
@@ -278,7 +333,8 @@ class SnapshotWriter:
 
 
 class RecordingTransport(YahooStandIn):
-    """Passes every request to `inner` and saves each successful options response."""
+    """Passes every request to `inner` and saves each successful options, fundamentals
+    and quoteSummary response."""
 
     def __init__(self, inner: YahooStandIn, writer: SnapshotWriter) -> None:
         super().__init__()
@@ -295,7 +351,6 @@ class RecordingTransport(YahooStandIn):
                 self.options_requests.append(wanted)
             if response.status_code == 200:
                 self.writer.record(*wanted, response.content)
-        symbol = fundamentals_request(request.url or "")
-        if symbol is not None and response.status_code == 200:
-            self.writer.record_fundamentals(symbol, response.content)
+        elif response.status_code == 200:
+            self.writer.record_other(request.url or "", response.content)
         return response
