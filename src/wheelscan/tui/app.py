@@ -5,7 +5,8 @@ user chose) and draws it through the main view (tui.view); its parts live in
 mixins: following scans (tui.following: the app never scans in its own
 process, `s` starts `wheelscan refresh` and the app follows it through the
 store exactly as it follows a cron scan), navigating (tui.navigating: views,
-filter, sort, copy) and remembering choices (tui.remembering). The tickers a poll
+filter, sort, copy), remembering choices (tui.remembering) and editing the
+criteria (tui.criteria_edit: config.toml, then a re-evaluation). The tickers a poll
 changed are redrawn `REDRAW_BATCH` at a time, `REDRAW_GAP_S` apart, so a poll
 bringing hundreds never holds the loop long. Thread workers only post messages
 (tui.background does the blocking work); handlers own the state. Timers and
@@ -40,15 +41,11 @@ from wheelscan.tui.app_state import (
 )
 from wheelscan.tui.child import ScanChild
 from wheelscan.tui.columns import SortOrder
+from wheelscan.tui.criteria_edit import EditsCriteria
 from wheelscan.tui.export import ExportFormat
 from wheelscan.tui.filtering import ResultsFilter
 from wheelscan.tui.following import FollowsScans
-from wheelscan.tui.formatting import (
-    age,
-    criteria_summary,
-    export_summary,
-    market_line,
-)
+from wheelscan.tui.formatting import age, export_summary, market_line
 from wheelscan.tui.messages import (
     CallsLoaded,
     ExportWritten,
@@ -73,7 +70,7 @@ REDRAW_GAP_S = 0.005
 UNSET = Path()
 
 
-class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
+class WheelscanApp(FollowsScans, Navigates, RemembersChoices, EditsCriteria, App[None]):
     """Cached results on start, `s` to scan, live progress, four views of the results."""
 
     TITLE = "wheelscan"
@@ -97,6 +94,7 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
         Binding("escape", "escape", "Clear", show=False),
         Binding("r", "reload", "Reload", show=False),
         Binding("e", "export", "Export", show=False),
+        Binding("k", "criteria", "Criteria", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -186,6 +184,7 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
         yield SystemCommand(
             "Details", "Show or hide the detail panel (d)", self.main.action_toggle_details
         )
+        yield from self.criteria_commands()
 
     # -- thread workers: each runs one blocking call of `background` and posts its answer ----
 
@@ -227,6 +226,7 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
         self.data_stale = published.stale
         self.book.load(published.results, parse_times(published.scan_times))
         freeze_long_lived()
+        self.criteria_results_loaded(published)
         if not self.scan.running and self.foreign(message.lock):
             self.start_watching(message.lock)
         self.refresh_views()
@@ -322,9 +322,11 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
         return self.ui.sort(view)
 
     def watch_scan(self, old: ScanRun, new: ScanRun) -> None:
-        """Every change of the scan record redraws the progress block."""
+        """Every change of the scan record redraws the progress block (and may end or
+        start a re-evaluation of changed criteria)."""
         if self.is_running:
             self.main.show_scan(new, self.clock())
+            self.criteria_follow_scan(old, new)
 
     def queue_redraw(self, symbols: Iterable[str]) -> None:
         self.dirty.update(dict.fromkeys(symbols))
@@ -351,5 +353,5 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, App[None]):
             self.market_text,
             age(self.data_time, self.clock()),
             self.data_stale,
-            criteria_summary(self.settings.criteria),
+            self.criteria_status(),
         )

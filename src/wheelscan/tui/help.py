@@ -33,6 +33,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Y", "copy a ticket selling it at the bid, e.g. SELL −1 KO 2026-12-18 60 P @ 0.85 LMT"),
     ("r", "reload the results from the store"),
     ("e", "export the visible results to CSV or JSON"),
+    ("k", "the put criteria: enter writes one to config.toml and re-evaluates the cached answers"),
     ("ctrl+p", "every command, the theme among them"),
 )
 
