@@ -106,6 +106,8 @@ class EditsCriteria:
     """Written while a scan ran: re-evaluate once no scan runs."""
     criteria_scan_live: bool = False
     """The own scan running now was started for a criteria change."""
+    criteria_retried: bool = False
+    """The re-evaluation of the last edit was started again once already."""
     criteria_scan_due: bool = False
     """A re-evaluation succeeded: the next results published with these criteria are its."""
 
@@ -158,6 +160,7 @@ class EditsCriteria:
         text = message.message
         if message.changed:
             self.settings = replace(self.settings, criteria=message.criteria)
+            self.criteria_retried = False
             text += " · " + self.reevaluate()
             self.refresh_status()
         if panel is not None:
@@ -185,7 +188,11 @@ class EditsCriteria:
         """Every change of the scan record: a re-evaluation that ended is reported (from
         the results it publishes), a pending one starts once no scan runs."""
         started = new.running and not old.running
-        if started and not self.criteria_scan_live and not self.criteria_pending:
+        if started and new.mode == "scanning" and self.criteria_pending:
+            # `s` pressed meanwhile: its process reads the config.toml written already.
+            self.criteria_pending, self.criteria_scan_live = False, True
+            self.set_criteria_note("re-evaluating…")
+        elif started and not self.criteria_scan_live and not self.criteria_pending:
             self.set_criteria_note("")  # another scan: the note is of an older one
         if not old.running or new.running:
             return
@@ -193,8 +200,10 @@ class EditsCriteria:
             self.criteria_scan_live = False
             if new.outcome is ScanState.SUCCEEDED:
                 self.criteria_scan_due = True
-            elif new.outcome is None:
-                self.criteria_pending = True  # another process took the lock first
+            elif new.outcome is None and not self.criteria_retried:
+                # Another process took the lock first (the app watches it now): once more
+                # after it, and only once, so an odd end can never loop.
+                self.criteria_pending = self.criteria_retried = True
             else:
                 self.set_criteria_note(f"the re-evaluation {new.outcome.lower()}")
         if self.criteria_pending:
