@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tui_support import use_watchlist, wait_until
+from tui_support import assert_matches_golden, settled_screen, use_watchlist, wait_until
 from wheelscan.config import load_settings, set_value
 from wheelscan.core.models import ScanState
 from wheelscan.store import Store
@@ -184,3 +184,12 @@ def test_the_same_value_writes_nothing_and_max_dte_replaces_weeks(tmp_path: Path
     assert changed.changed and "weeks removed" in changed.message
     assert changed.criteria is not None and changed.criteria.max_dte == 14
     assert "weeks" not in path.read_text(encoding="utf-8")
+
+
+async def test_the_panel_at_80_columns_with_a_refused_value() -> None:
+    app, _ = commented_config()
+    async with app.run_test(size=SIZE) as pilot:
+        await edit(app, pilot, "max_delta", "1.5")
+        await wait_until(pilot, lambda: "max_delta must be in (0, 1], got 1.5" in message(app))
+        lines = await settled_screen(pilot, app)
+    assert_matches_golden("criteria-80x24", lines)
