@@ -23,7 +23,7 @@ from typing import Any
 
 from wheelscan.config import Settings
 from wheelscan.core.expiry import NEW_YORK
-from wheelscan.core.ledger import ASSIGN, SELL, Event
+from wheelscan.core.ledger import ASSIGN, SELL, SHARES, Event
 from wheelscan.core.models import Criteria, ScanKind, ScanState
 from wheelscan.core.plan_inputs import PlanRules
 from wheelscan.core.positions import Positions
@@ -396,3 +396,52 @@ def test_a_ledger_that_does_not_read_is_one_line_and_exit_2_on_both_paths(
         done = wheelscan(*args)
         assert done.returncode == 2 and done.stdout == "", (args, done.stdout)
         assert done.stderr.startswith("wheelscan: error: ") and done.stderr.count("\n") == 1
+
+
+def test_the_plans_covered_calls_are_the_calls_commands_for_the_same_ledger_and_answers(
+    wheelscan_home: Path,
+) -> None:
+    """Shares recorded after the refresh (a PLTR put sold and assigned, KO bought) have no
+    published covered calls, but the store keeps the answers the refresh fetched: `calls`
+    lists them, and so must the plan (it warned "no covered calls for this holding").
+    Per symbol the plan sells the best of `calls`' candidates (highest static return,
+    then the earlier expiration and the contract), uncovered shares // 100 of them."""
+    market = DemoMarket(now=FIXED_NOW)
+    contract, _strike = amd_put(market)
+    append_events([
+        Event(SELL, date(2026, 11, 13), 2, float(AMD_PREMIUM), contract=contract),
+        Event(ASSIGN, ASSIGNED, 2, contract=contract),
+    ])  # fmt: skip
+    refreshed = wheelscan("refresh", "--source", "demo", "--force")
+    assert refreshed.returncode == 0, refreshed.stderr
+    pltr = f"PLTR{date(2026, 11, 27):%y%m%d}P00150000"
+    append_events([
+        Event(SELL, date(2026, 11, 20), 1, 3.10, contract=pltr),
+        Event(ASSIGN, date(2026, 11, 21), 1, contract=pltr),
+        Event(SHARES, date(2026, 11, 21), 300, 60.0, "KO"),
+    ])  # fmt: skip
+
+    calls = wheelscan("calls", "--json", "--source", "demo")
+    assert calls.returncode == 0, calls.stderr
+    listed = json.loads(calls.stdout)
+    assert listed["answers"]["published"] == 1 and listed["answers"]["requested"] == 0
+    planned = wheelscan("plan", "--json", "--source", "demo")
+    assert planned.returncode == 0, planned.stderr
+    document = json.loads(planned.stdout)
+    assert document["warnings"] == []
+    expected = {}
+    for symbol, entry in listed["results"].items():
+        assert entry["candidates"], f"{symbol} has covered calls to sell"
+        best = min(
+            entry["candidates"],
+            key=lambda c: (-c["annualized_return_pct"], c["expiration"], c["contract"]),
+        )
+        expected[symbol] = (best["contract"], entry["contracts"], best["bid"])
+    assert set(expected) == {"AMD", "PLTR", "KO"}
+    got = {
+        a["symbol"]: (a["contract"], a["quantity"], a["figures"]["bid"])
+        for a in document["actions"]
+        if a["kind"] == "covered_call"
+    }
+    assert got == expected
+    assert expected["KO"][1] == 3 and expected["PLTR"][1] == 1

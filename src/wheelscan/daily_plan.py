@@ -8,14 +8,18 @@ and from the config and the ledger:
 - the open shorts' quotes: the held tickers' `short_quotes`, with their `next_earnings`;
 - what they may roll to: the held tickers' `roll_quotes` (core.roll_quotes), which
   the scan asked for within its own requests;
-- covered calls: a held ticker's `covered_calls` entry when it was found for the
-  holding as it stands now and for the configured call criteria (core.held_results);
+- covered calls: as `wheelscan calls` finds them without a request
+  (holdings.find_covered_calls): a held ticker's `covered_calls` entry when it was
+  found for the holding as it stands now and for the configured call criteria
+  (core.held_results), else the calls of the answers the store keeps (shares
+  recorded since the scan, within `chain_cache_minutes`);
 - new puts: every published put candidate;
 - `cash`, the plan rules and the call criteria: config.toml.
 
 What the published scan lacks (a short it did not quote, shares it found no calls
 for) is a warning saying so, not a request: `wheelscan refresh` fills it in. Reading
-loads neither yfinance nor numpy.
+the published results loads neither yfinance nor numpy; only a holding they have no
+calls for loads the calls stack, to read its kept answers.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     from wheelscan.config import Settings
     from wheelscan.core.positions import Positions
     from wheelscan.core.short_marks import ShortQuote
-    from wheelscan.store import PublishedResults
+    from wheelscan.store import PublishedResults, Store
 
 _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -76,9 +80,15 @@ def _as_of(published: PublishedResults, now: datetime) -> datetime:
 
 
 def plan_inputs(
-    published: PublishedResults, positions: Positions, settings: Settings, now: datetime
+    published: PublishedResults,
+    positions: Positions,
+    settings: Settings,
+    now: datetime,
+    kept_calls: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PlanInputs:
-    """The plan's inputs from `published` results for `positions`. Pure: reads nothing."""
+    """The plan's inputs from `published` results for `positions`, and `kept_calls`
+    (symbol → a calls document entry, `kept_covered_calls`) for the holdings the published
+    results have no calls for. Pure: reads nothing."""
     results = published.results
     inputs = PlanInputs(_as_of(published, now))
     rate = settings.criteria.risk_free_rate_pct
@@ -89,8 +99,7 @@ def plan_inputs(
             ]
     for position in positions:
         symbol = position.symbol
-        result = results.get(symbol)
-        result = result if isinstance(result, Mapping) else {}
+        result = _result(published, symbol)
         if position.shorts:
             quotes = published_quotes(result)
             inputs.short_quotes.update(
@@ -106,6 +115,7 @@ def plan_inputs(
         if position.uncovered_shares < MULTIPLIER:  # no call to sell (core.plan)
             continue
         entry = published_calls_entry(result, position, settings.calls, rate)
+        entry = entry if entry is not None else (kept_calls or {}).get(symbol)
         if entry is None:
             if published.scan is not None:
                 inputs.warnings.append(
@@ -130,11 +140,49 @@ def plan_inputs(
     return inputs
 
 
+def kept_covered_calls(
+    published: PublishedResults, positions: Positions, settings: Settings, store: Store
+) -> dict[str, dict[str, Any]]:
+    """Symbol → the calls document's entry (`wheelscan calls`, no request) of each holding
+    with ≥ 100 uncovered shares that `published` has no covered calls for: its calls in the
+    answers `store` keeps, when it keeps them. {} (and nothing loaded) when every holding's
+    calls are published."""
+    rate = settings.criteria.risk_free_rate_pct
+    missing = {
+        position.symbol: position
+        for position in positions
+        if position.uncovered_shares >= MULTIPLIER
+        and published_calls_entry(
+            _result(published, position.symbol), position, settings.calls, rate
+        )
+        is None
+    }
+    if not missing:
+        return {}
+    from wheelscan.core.positions import Positions as Held
+    from wheelscan.holdings import find_covered_calls
+
+    report = find_covered_calls(Held(missing), settings, settings.calls, store, None)
+    return {symbol: calls.to_json() for symbol, calls in report.results.items()}
+
+
+def _result(published: PublishedResults, symbol: str) -> Mapping[str, Any]:
+    result = published.results.get(symbol)
+    return result if isinstance(result, Mapping) else {}
+
+
 def plan_from(
-    published: PublishedResults, positions: Positions, settings: Settings, now: datetime
+    published: PublishedResults,
+    positions: Positions,
+    settings: Settings,
+    now: datetime,
+    store: Store | None = None,
 ) -> tuple[Plan, PlanInputs]:
-    """`build_plan` on `plan_inputs`, with the settings' cash, rules and call criteria."""
-    inputs = plan_inputs(published, positions, settings, now)
+    """`build_plan` on `plan_inputs`, with the settings' cash, rules and call criteria;
+    with `store`, the covered calls of holdings the published results lack come from its
+    kept answers (`kept_covered_calls`)."""
+    kept = {} if store is None else kept_covered_calls(published, positions, settings, store)
+    inputs = plan_inputs(published, positions, settings, now, kept)
     plan = build_plan(
         positions,
         as_of=inputs.as_of,
@@ -186,7 +234,7 @@ def stored_plan(source: str | None = None) -> tuple[Plan, dict[str, Any]]:
     store = Store.for_source(settings.source)
     try:
         published = store.read_results(settings.results_ttl_minutes)
+        plan, inputs = plan_from(published, positions, settings, datetime.now(UTC), store)
     finally:
         store.close()
-    plan, inputs = plan_from(published, positions, settings, datetime.now(UTC))
     return plan, plan_document(plan, inputs, published, settings)

@@ -1,13 +1,15 @@
 """The ledger's holdings in the latest answers (SPEC 9): the calls document, the marks of shorts.
 
 `calls_document` lists covered calls for every symbol with at least 100 uncovered
-shares. Its answers come from the store's answer cache when a scan (or an earlier
-`calls`) fetched them in the last `chain_cache_minutes`; else from the published
-watchlist results, whose scan found the symbol's covered calls for the same holding
-and criteria (core/held_results.py); what is still missing is asked of the configured
-source and kept. Each such symbol also gets its ex-dividend date, asked once a day
-(yahoo/dividends.py). `latest_marks` marks the open shorts the same way: the cached
-answers, then the published quotes, asking the source only when told to.
+shares. They come from the published watchlist results when that scan found the
+symbol's covered calls for the same holding and criteria (core/held_results.py); else
+from the store's answer cache, when a scan (or an earlier `calls`) fetched them in the
+last `chain_cache_minutes`; what is still missing is asked of the configured source
+and kept. `find_covered_calls` is that one rule: `calls`, the app's Calls view and the
+plan's covered calls (daily_plan.py) all take it. Each symbol whose calls come from
+answers also gets its ex-dividend date, asked once a day (yahoo/dividends.py).
+`latest_marks` marks the open shorts from the cached answers, then the published
+quotes, asking the source only when told to.
 
 Published results are used while fresh (`results_ttl_minutes`), or at any age when no
 source may be asked: a quote with its as_of beats none.
@@ -105,12 +107,11 @@ def find_covered_calls(
             )
             continue
         symbol = position.symbol
-        if not reader.keeps(symbol):
-            found = published_calls(published.result(symbol), position, criteria, rate)
-            if found is not None:
-                report.results[symbol] = found
-                report.published += 1
-                continue
+        found = published_calls(published.result(symbol), position, criteria, rate)
+        if found is not None:
+            report.results[symbol] = found
+            report.published += 1
+            continue
         try:
             held = reader.held(symbol, window, shorts.get(symbol, ()))
         except Exception as error:  # the source's own failure is this symbol's, as in a scan

@@ -34,11 +34,12 @@ def calls(
 ) -> None:
     """Covered calls for every symbol with 100 uncovered shares or more.
 
-    Calls come from the options answers the last scan kept (no request when the
-    symbol was scanned in the last chain_cache_minutes), else from the published
-    watchlist results when their scan found them for the same shares and criteria;
-    a symbol without either is fetched from the source. Each held symbol's
-    ex-dividend date is asked of Yahoo at most once a day.
+    Calls come from the published watchlist results when their scan found them for
+    the same shares and criteria, else from the options answers the last scan kept
+    (no request when the symbol was scanned in the last chain_cache_minutes); a
+    symbol without either is fetched from the source. `wheelscan plan` takes its
+    covered calls the same way (without fetching). Each held symbol's ex-dividend
+    date is asked of Yahoo at most once a day.
     """
     from wheelscan.config import effective_settings
     from wheelscan.holdings import calls_document, covered_calls_now

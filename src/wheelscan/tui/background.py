@@ -142,8 +142,8 @@ def read_calls(settings: Settings) -> CallsLoaded:
 
 
 def read_plan(settings: Settings, clock: Clock) -> PlanLoaded:
-    """Today's plan (SPEC 10) from the published results, the ledger and the settings,
-    as `wheelscan plan --json` has it (no request)."""
+    """Today's plan (SPEC 10) from the published results, the kept answers, the ledger
+    and the settings, as `wheelscan plan --json` has it (no request)."""
     try:
         from wheelscan.daily_plan import plan_document, plan_from
         from wheelscan.positions import load_ledger
@@ -152,9 +152,9 @@ def read_plan(settings: Settings, clock: Clock) -> PlanLoaded:
         store = _store(settings.source, clock)
         try:
             published = store.read_results(settings.results_ttl_minutes)
+            plan, inputs = plan_from(published, positions, settings, clock(), store)
         finally:
             store.close()
-        plan, inputs = plan_from(published, positions, settings, clock())
         document = plan_document(plan, inputs, published, settings)
     except Exception as error:
         return PlanLoaded(None, f"{type(error).__name__}: {error}")
