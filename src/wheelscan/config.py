@@ -141,6 +141,12 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     return data
 
 
+def _absolute_or_empty(text: str) -> str | None:
+    if not text or Path(text).expanduser().is_absolute():
+        return None
+    return f"must be an absolute path (or empty for the default), got {text!r}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a scan runs with besides its symbols, and where each value came from.
@@ -180,6 +186,13 @@ class Settings:
         Range(0).problem,
     )
     allow_closed: bool = setting_field(False, "bool", "scan live while the market is closed")
+    export_dir: str = setting_field(
+        "",
+        "string",
+        "where `e` in the app writes (empty: Downloads if there is one, else the state dir's "
+        "exports/)",
+        _absolute_or_empty,
+    )
     origins: Mapping[str, str] = field(
         default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
     )

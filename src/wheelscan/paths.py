@@ -21,6 +21,7 @@ HOME_ENV = "WHEELSCAN_HOME"
 APP_NAME = "wheelscan"
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+EXPORTS = "exports"
 
 
 class UnsafePathError(InputError):
@@ -51,6 +52,21 @@ def state_dir() -> Path:
     """What the terminal app remembers between runs (view, sort, filter, theme)."""
     home = _home()
     return home / "state" if home else Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def export_directory(configured: str = "") -> Path:
+    """Where `e` in the app writes its exports: the `export_dir` config key when set; else
+    the user's Downloads folder when there is one (where a file saved from an app is
+    looked for, and what a spreadsheet's open dialog shows); else, as on a server
+    without one, or under `$WHEELSCAN_HOME`, the state dir's `exports/`. Never the
+    current directory, which is wherever the terminal happened to be."""
+    if configured:
+        return Path(configured).expanduser()
+    if _home() is None:
+        downloads = Path(platformdirs.user_downloads_dir())
+        if downloads.is_dir():
+            return downloads
+    return state_dir() / EXPORTS
 
 
 def refuse_symlink(path: Path) -> None:

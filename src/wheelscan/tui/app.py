@@ -32,6 +32,7 @@ from textual.widgets import Footer, Header
 from wheelscan.config import Settings
 from wheelscan.core.sources import SourceKind, parse_source
 from wheelscan.market import Clock, system_clock
+from wheelscan.paths import export_directory
 from wheelscan.tui import background
 from wheelscan.tui.app_state import (
     SORTED_VIEWS,
@@ -211,7 +212,7 @@ class WheelscanApp(FollowsScans, Navigates, RemembersChoices, EditsCriteria, App
     def write_export_file(
         self, kind: ExportFormat, rows: list[TickerRow], rules: ResultsFilter
     ) -> None:
-        directory = self.export_dir or Path.cwd()
+        directory = self.export_dir or export_directory(self.settings.export_dir)
         self.post_message(background.export_rows(rows, rules, kind, directory, self.clock()))
 
     # -- what the workers report --------------------------------------------------
