@@ -162,7 +162,7 @@ async def test_an_edit_during_a_scan_is_re_evaluated_once_that_scan_ends(
         await wait_until(pilot, lambda: app.scan.pid is not None)
         first_pid = app.scan.pid
         await edit(app, pilot, "max_delta", "0.1")
-        await wait_until(pilot, lambda: "re-evaluating once it ends" in message(app))
+        await wait_until(pilot, lambda: "re-evaluating after the running scan" in message(app))
         assert load_settings(path).criteria.max_delta == 0.1
         await wait_until(pilot, lambda: "from cache" in app.criteria_note, timeout=60)
         assert app.scan.pid != first_pid

@@ -172,8 +172,8 @@ class EditsCriteria:
         """Start the scan process as `s` does, or once the running scan ends; says which."""
         if self.scan.running:
             self.criteria_pending = True
-            self.set_criteria_note("re-evaluated when the running scan ends")
-            return "a scan is running: re-evaluating once it ends"
+            self.set_criteria_note("re-evaluating once the running scan ends")
+            return "re-evaluating after the running scan"
         self.criteria_pending = False
         self.criteria_scan_live = True
         self.action_scan()
