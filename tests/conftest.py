@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,3 +49,47 @@ def store(tmp_path: Path, fake_clock: FakeClock) -> Store:
     from wheelscan.store import Store
 
     return Store(tmp_path / "cache", clock=fake_clock)
+
+
+TEMPLATE_MAX_AGE_S = 300
+"""A prepared home older than this is prepared again: the tests that read its results
+as fresh, or check their age, see a scan minutes old at most, as after their own."""
+
+
+class DemoRefreshed:
+    """A WHEELSCAN_HOME after `wheelscan refresh --source demo` (the default watchlist
+    published in the demo namespace), prepared once per test process and copied, real
+    files and all, into each test's home: a scan costs more than most tests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.template: Path | None = None
+        self.made_at = 0.0
+
+    def copy_to(self, home: Path) -> Path:
+        if self.template is None or time.monotonic() - self.made_at > TEMPLATE_MAX_AGE_S:
+            self.template = self._prepare()
+        shutil.copytree(self.template, home, symlinks=True, dirs_exist_ok=True)
+        return home
+
+    def _prepare(self) -> Path:
+        from cli_support import wheelscan
+
+        template = self.root / f"template-{time.monotonic_ns()}"
+        done = wheelscan(
+            "refresh", "--source", "demo", home=template, env={"WHEELSCAN_DEMO_LATENCY": None}
+        )
+        assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
+        self.made_at = time.monotonic()
+        return template
+
+
+@pytest.fixture(scope="session")
+def demo_refreshed(tmp_path_factory: pytest.TempPathFactory) -> DemoRefreshed:
+    return DemoRefreshed(tmp_path_factory.mktemp("demo-refreshed"))
+
+
+@pytest.fixture
+def refreshed_home(wheelscan_home: Path, demo_refreshed: DemoRefreshed) -> Path:
+    """The test's WHEELSCAN_HOME holding a published demo watchlist scan (its own copy)."""
+    return demo_refreshed.copy_to(wheelscan_home)

@@ -1,6 +1,7 @@
 """Security: private files, a cache that cannot run code, no secrets in the log.
 
-Everything runs as real processes on a real WHEELSCAN_HOME.
+Everything runs on a real WHEELSCAN_HOME; where yfinance looks for its caches at
+import and what reaches a process's stderr are checked in real processes.
 """
 
 from __future__ import annotations
@@ -10,35 +11,21 @@ import os
 import pickle
 import sqlite3
 import stat
-import subprocess
-import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import diskcache
+import pytest
+import requests
 
-from wheelscan.yahoo.transports import CRUMB
+import wheelscan.yahoo.source as source
+from cli_support import wheelscan, wheelscan_process
+from wheelscan.yahoo.transports import CRUMB, DemoTransport, options_request
 
 DEMO = ["--source", "demo"]
 TESTS_DIR = Path(__file__).parent
-
-
-def wheelscan(
-    home: Path, *args: str, code: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = ["-c", code, *args] if code else ["-m", "wheelscan", *args]
-    return subprocess.run(
-        [sys.executable, *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "WHEELSCAN_HOME": str(home),
-            "WHEELSCAN_DEMO_LATENCY": "0",
-            **(env or {}),
-        },
-    )
+NO_LATENCY = {"WHEELSCAN_DEMO_LATENCY": "0"}
 
 
 def demo_served_by(double: str) -> str:
@@ -55,15 +42,23 @@ run()
 """
 
 
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """A usual umask: what wheelscan makes private, it must make so itself."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("usual_umask")
 def test_every_directory_is_0700_and_every_file_0600(wheelscan_home: Path) -> None:
-    os.umask(0o022)  # a usual umask: what wheelscan makes private, it must make so itself
     for args in (
         ["scan", *DEMO, "--json"],
         ["refresh", *DEMO],
         ["config", "set", "min_return_pct", "25"],
         ["watchlist", "add", "ZZZZ"],
     ):
-        done = wheelscan(wheelscan_home, *args)
+        done = wheelscan(*args, env=NO_LATENCY)
         assert done.returncode == 0, (args, done.stderr)
     loose = []
     for path in [wheelscan_home, *wheelscan_home.rglob("*")]:
@@ -86,10 +81,9 @@ class Exploit:
         return (open, (str(self.marker), "w"))
 
 
-def test_a_planted_pickle_in_the_cache_is_corruption_never_code(wheelscan_home: Path) -> None:
-    assert wheelscan(wheelscan_home, "scan", *DEMO).returncode == 0
-    marker = wheelscan_home.parent / "pwned"
-    database = wheelscan_home / "cache" / "cache.db"
+def test_a_planted_pickle_in_the_cache_is_corruption_never_code(refreshed_home: Path) -> None:
+    marker = refreshed_home.parent / "pwned"
+    database = refreshed_home / "cache" / "cache.db"
     with sqlite3.connect(database) as db:
         rows = db.execute("UPDATE Cache SET mode = 4, value = ?", (pickle.dumps(Exploit(marker)),))
         assert rows.rowcount > 0
@@ -101,23 +95,17 @@ def test_a_planted_pickle_in_the_cache_is_corruption_never_code(wheelscan_home: 
         ["history", "--json"],
         ["results", *DEMO],
     ):
-        done = wheelscan(wheelscan_home, *args)
+        done = wheelscan(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "corrupt" in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
     assert not marker.exists(), "the pickle was executed"
 
 
-LEAKY_REFRESH = """
-import sys
-import requests
-import wheelscan.yahoo.source as source
-from wheelscan.yahoo.transports import DemoTransport, options_request
-
 class LeakyResets(DemoTransport):
-    '''Every options request fails the way urllib3 reports it: with the URL, crumb and all.'''
+    """Every options request fails the way urllib3 reports it: with the URL, crumb and all."""
 
-    def send(self, request, *args, **kwargs):
+    def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> object:
         if options_request(request.url) is not None:
             raise requests.exceptions.ConnectionError(
                 f"HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Max retries "
@@ -126,22 +114,19 @@ class LeakyResets(DemoTransport):
             )
         return super().send(request, *args, **kwargs)
 
-source.DemoTransport = LeakyResets
-sys.argv = ["wheelscan", *sys.argv[1:]]
-from wheelscan.cli.main import run
-run()
-"""
 
-
-def test_neither_the_log_nor_the_store_keep_the_crumb(wheelscan_home: Path) -> None:
-    done = wheelscan(wheelscan_home, "refresh", *DEMO, code=LEAKY_REFRESH)
+def test_neither_the_log_nor_the_store_keep_the_crumb(
+    wheelscan_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "DemoTransport", LeakyResets)
+    done = wheelscan("refresh", *DEMO, env=NO_LATENCY)
     assert done.returncode == 1, done.stderr  # no ticker could be fetched
     log = (wheelscan_home / "logs" / "wheelscan.log").read_text()
     assert "Max retries" in log, "the failure was logged"
     assert CRUMB not in log
     assert CRUMB not in done.stderr + done.stdout
     for args in (["history", "--json"], ["status", "--json"]):
-        shown = wheelscan(wheelscan_home, *args)
+        shown = wheelscan(*args)
         assert CRUMB not in shown.stdout, args
     with diskcache.Cache(str(wheelscan_home / "cache"), disk=diskcache.JSONDisk) as cache:
         stored = json.dumps({str(key): cache.get(key) for key in cache.iterkeys()})
@@ -171,15 +156,14 @@ def test_yfinance_never_unpickles_a_planted_cookie(wheelscan_home: Path, tmp_pat
     for directory in planted:
         plant_cookie_pickle(directory, marker)
     # A stale crumb makes yfinance drop its cookie and look for one in its cookie cache.
-    done = wheelscan(
-        wheelscan_home,
+    done = wheelscan_process(
         "scan",
         "AAPL",
         "KO",
         *DEMO,
         "--json",
         code=demo_served_by("RefusesFirstAnswer"),
-        env={"XDG_CACHE_HOME": str(platform_cache)},
+        env={**NO_LATENCY, "XDG_CACHE_HOME": str(platform_cache)},
     )
     assert not marker.exists(), "the pickle was executed"
     assert done.returncode == 0, done.stderr
@@ -189,13 +173,17 @@ def test_yfinance_never_unpickles_a_planted_cookie(wheelscan_home: Path, tmp_pat
 
 
 def test_yfinance_log_lines_go_to_the_log_file_never_to_stderr(wheelscan_home: Path) -> None:
+    wheelscan_home.mkdir()
+    (wheelscan_home / "watchlist.toml").write_text("[tickers.KO]\n[tickers.AAPL]\n")
     unreachable = demo_served_by("CrumbUnreachable")
-    refreshed = wheelscan(wheelscan_home, "refresh", *DEMO, code=unreachable)
+    refreshed = wheelscan_process("refresh", *DEMO, code=unreachable, env=NO_LATENCY)
     assert refreshed.returncode == 0, refreshed.stderr
     assert refreshed.stderr == ""
     log = (wheelscan_home / "logs" / "wheelscan.log").read_text()
     assert "Cookie/crumb fetch failed (ConnectionError)" in log
     # --fresh: the refresh's answers are kept (SPEC 1.4) and would spare every request.
-    scanned = wheelscan(wheelscan_home, "scan", "KO", *DEMO, "--json", "--fresh", code=unreachable)
+    scanned = wheelscan_process(
+        "scan", "KO", *DEMO, "--json", "--fresh", code=unreachable, env=NO_LATENCY
+    )
     assert scanned.returncode == 0, scanned.stderr
     assert "Cookie/crumb" not in scanned.stderr

@@ -1,0 +1,168 @@
+"""Running `wheelscan` from tests: in this process, or as a real process.
+
+`wheelscan(...)` runs a command line through the console-script entry
+(`wheelscan.cli.fast.run`: the fast JSON readers, else the typer app) in this
+process, its stdout and stderr captured, and returns what a real run would give:
+the exit code, stdout and stderr. It spares a Python start and the imports of
+yfinance, pandas and numpy on every call, which cost more than most commands.
+
+`wheelscan_process(...)` and `start(...)` run a real process, for the tests whose
+subject is the process itself: signals, the lock between processes, exit at once
+with hung threads, what a command imports, no terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+PROCESS_TIMEOUT_S = 300
+"""How long a real `wheelscan` process may take: a deadline for a hung one, far above
+what any of them needs on a busy machine."""
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a `wheelscan` run gave: the fields of subprocess.CompletedProcess it fills."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextlib.contextmanager
+def environment(env: Mapping[str, str | None]) -> Iterator[None]:
+    """os.environ with `env` set (None removes a variable), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in env}
+    try:
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if "TZ" in env:
+            time.tzset()
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if "TZ" in env:
+            time.tzset()
+
+
+@contextlib.contextmanager
+def _logging_restored() -> Iterator[None]:
+    """The handlers a command attaches (its log file) are closed and detached after it,
+    as its process's exit would: later runs log to their own home only."""
+    loggers = [logging.getLogger(name) for name in ("wheelscan", "yfinance")]
+    before = [(logger, list(logger.handlers), logger.level) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, handlers, level in before:
+            for handler in logger.handlers[:]:
+                if handler not in handlers:
+                    logger.removeHandler(handler)
+                    handler.close()
+            logger.setLevel(level)
+
+
+def _exit_code(done: SystemExit) -> int:
+    """The status a process would exit with after `raise SystemExit(code)`."""
+    if done.code is None:
+        return 0
+    return done.code if isinstance(done.code, int) else 1
+
+
+def wheelscan(
+    *args: str,
+    home: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    stdin: str = "",
+) -> Ran:
+    """`wheelscan ARGS` through the console-script entry, in this process.
+
+    `home` sets WHEELSCAN_HOME (else the test's own, from conftest), `env` more
+    variables; stdin reads `stdin` and is not a terminal, as in a pipe.
+    """
+    from wheelscan.cli.fast import run
+
+    overrides = {**(env or {}), **({"WHEELSCAN_HOME": str(home)} if home else {})}
+    runner = CliRunner()
+    argv = sys.argv
+    with (
+        environment(overrides),
+        _logging_restored(),
+        runner.isolation(input=stdin) as (stdout, stderr, _),
+    ):
+        sys.argv = ["wheelscan", *args]
+        try:
+            run()
+            code = 0
+        except SystemExit as done:
+            code = _exit_code(done)
+        finally:
+            sys.argv = argv
+        out = stdout.getvalue().decode("utf-8", "replace")
+        err = stderr.getvalue().decode("utf-8", "replace")
+    return Ran(code, out, err)
+
+
+def process_env(
+    home: Path | None = None, env: Mapping[str, str | None] | None = None
+) -> dict[str, str]:
+    """This process's environment, with WHEELSCAN_HOME = `home` when given, and `env`."""
+    merged: dict[str, str | None] = {**os.environ, **(env or {})}
+    if home is not None:
+        merged["WHEELSCAN_HOME"] = str(home)
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def wheelscan_process(
+    *args: str,
+    home: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    code: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m wheelscan ARGS` as a real process (or `python -c CODE ARGS`)."""
+    command = ["-c", code, *args] if code else ["-m", "wheelscan", *args]
+    return subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+        env=process_env(home, env),
+    )
+
+
+def start(
+    *args: str, home: Path | None = None, env: Mapping[str, str | None] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m wheelscan ARGS` started as a real process, its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "wheelscan", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=process_env(home, env),
+    )
+
+
+def until(condition: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
+    """Poll `condition` until it holds; fail with `what` once the deadline has passed."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
