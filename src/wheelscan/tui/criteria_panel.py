@@ -119,10 +119,12 @@ class CriteriaPanel(ModalScreen[None]):
     # -- what the app answers -----------------------------------------------------------
 
     def written(self, criteria: Criteria, message: str) -> None:
-        """The file holds `criteria` now: every row shows its value."""
-        self.criteria = criteria
+        """The file holds `criteria` now: the rows it changed show their value (the others
+        keep what the user may be typing there)."""
         for name in CRITERIA:
-            self.value_input(name).value = shown_value(getattr(criteria, name))
+            if getattr(criteria, name) != getattr(self.criteria, name):
+                self.value_input(name).value = shown_value(getattr(criteria, name))
+        self.criteria = criteria
         self.say(message, "green")
 
     def refused(self, key: str, message: str) -> None:
