@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,42 @@ def test_positions_list_marks_shorts_from_the_kept_answers(wheelscan_home: Path)
     fetched = runner.invoke(app, ["positions", "list", "--fetch"])
     assert fetched.exit_code == 0 and fetched.stderr == ""
     assert f"short put  {put}" in fetched.stdout and "% of max)" in fetched.stdout.split(put)[1]
+
+
+def readme_wheel_commands() -> list[tuple[list[str], str]]:
+    """(argv after `wheelscan`, its comment) of each command in README's "Running the
+    wheel" code blocks, in order."""
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Running the wheel") :]
+    section = section[: section.index("\n## ", 1)]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", section, re.S):
+        for line in block.splitlines():
+            command, _, comment = line.partition("#")
+            words = shlex.split(command)
+            if words:
+                assert words[0] == "wheelscan", line
+                commands.append((words[1:], comment))
+    return commands
+
+
+def test_the_readmes_wheel_runs_as_printed_and_shows_the_figures_it_names(
+    wheelscan_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every command of README's "Running the wheel", on the demo market (config source),
+    exits 0 in order; each figure a `positions list` comment names (65.00, +365.00) is in
+    that command's output."""
+    wheelscan_home.mkdir(parents=True, exist_ok=True)
+    (wheelscan_home / "config.toml").write_text('source = "demo"\n')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broker.csv").write_text("Symbol,Quantity,Average Cost\nMSFT,100,410.50\n")
+    commands = readme_wheel_commands()
+    assert [words[:2] for words, _ in commands].count(["positions", "assign"]) == 2
+    for words, comment in commands:
+        done = runner.invoke(app, words)
+        assert done.exit_code == 0, (words, done.output)
+        if words[:2] == ["positions", "list"]:
+            for figure in re.findall(r"[+-]?\d+\.\d\d", comment):
+                assert figure in done.stdout, (words, comment, done.stdout)
+    state = json.loads(runner.invoke(app, ["positions", "list", "--json"]).stdout)
+    assert state, "the ledger holds the cycle"
