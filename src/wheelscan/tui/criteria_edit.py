@@ -182,6 +182,8 @@ class EditsCriteria:
             return "not re-evaluated (see the scan's message)"
         self.scan = replace(self.scan, subject=self.scan.subject + NEW_CRITERIA)
         self.set_criteria_note("re-evaluating…")
+        if self.settings.chain_cache_minutes <= 0:
+            return "re-scanning (chain_cache_minutes = 0 keeps no answers)…"
         return "re-evaluating the cached answers…"
 
     def criteria_follow_scan(self, old: ScanRun, new: ScanRun) -> None:
