@@ -4,23 +4,38 @@ The app runs headless under `App.run_test()` on the demo source (latency on,
 WHEELSCAN_HOME in a temp dir holding a watchlist of N tickers). `s` starts the
 app's scan process (`wheelscan refresh --force`), which the app follows through
 the store. A Textual interval timer fires every 10 ms on the app's event loop;
-any gap between two firings beyond 10 ms is time the loop was blocked. The same
-probe runs first with the app idle, for as long, so the machine's own noise
-shows beside the figure. Run for 100 and 500 tickers.
+any gap between two firings beyond 10 ms is time the loop was blocked. The probe
+runs until the scan has ended, the app has reloaded the published results it
+ended with and drawn them (the end of a scan is part of it streaming in). The
+same probe runs first with the app idle for 1 s, so the machine's own noise
+shows beside the figure. Run for 100 and 500 tickers:
+
+    python benchmarks/app_stall.py                     # 100 and 500 tickers, once
+    python benchmarks/app_stall.py --tickers 500 --runs 5
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import BenchResult, Target, bench_symbols
+
+if TYPE_CHECKING:
+    from wheelscan.tui.app import WheelscanApp
 
 STALL_TARGET_MS = 50.0
 TICKERS = (100, 500)
@@ -109,12 +124,17 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         ):
             await asyncio.sleep(0.05)
         scan_s = time.perf_counter() - started
+        while not _reloaded(app) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        reloaded_s = time.perf_counter() - started
+        await asyncio.sleep(0.2)  # the frames that draw what the reload brought
         timer.stop()
         await app.workers.wait_for_complete()
         nodes = len(tree.symbols())
         outcome = str(app.scan.outcome) if app.scan.outcome else "none"
     return {
         "scan process, wall time until the tree is full (s)": scan_s,
+        "until the published results are reloaded and drawn (s)": reloaded_s,
         "ticker nodes in the tree at the end": nodes,
         "scan outcome": outcome,
         "largest stall while scanning (ms)": busy.worst(),
@@ -123,7 +143,14 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         "timer firings while scanning": len(busy.lateness_ms),
         "largest stall while idle, same app (ms)": idle.worst(),
         "p99 timer lateness while idle (ms)": idle.p99(),
+        "load average (1 min) at the end": os.getloadavg()[0],
     }
+
+
+def _reloaded(app: WheelscanApp) -> bool:
+    """The app has read the results the scan published (it had none before) and has
+    no tickers left to draw."""
+    return app.data_time is not None and not app.dirty and not app.redraw_pending
 
 
 def measure(tickers: int, latency: float, timeout_s: float) -> dict[str, object]:
@@ -154,3 +181,34 @@ def run(
         figures,
         targets,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/app_stall.py",
+        description="The app's largest event-loop stall while its scan process streams in.",
+    )
+    parser.add_argument(
+        "--tickers",
+        type=int,
+        nargs="+",
+        default=list(TICKERS),
+        help="watchlist sizes to measure (default: 100 500)",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="runs of each size (default: 1)")
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="demo seconds per request (default: 0.05)"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1 or any(count < 1 for count in args.tickers):
+        parser.error("--runs and --tickers take positive numbers")
+    for number in range(1, args.runs + 1):
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"# run {number}, {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, load average {load}")
+        result = run(tuple(args.tickers), args.latency)
+        print("\n".join(result.lines()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -124,7 +124,7 @@ async def test_timers_and_messages_after_the_app_ended_do_nothing(tmp_path: Path
     """What a shutting-down app may still be handed, handed after the end: no NoMatches."""
     app = make_app(tmp_path, idle_poll_s=None)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.query_one("#empty").display)
+        await wait_until(pilot, lambda: app.main.tree.showing_hint)
     store = Store.for_source("demo")
     published = store.read_results()
     store.close()

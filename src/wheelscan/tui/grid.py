@@ -21,10 +21,9 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from wheelscan.tui.line_view import LINE_KEYS, LineView, WidgetMessage
 
 RowData = TypeVar("RowData")
 
@@ -57,16 +56,18 @@ def row_text(columns: Sequence[GridColumn], cells: Sequence[Text | str]) -> Text
     return line
 
 
-class RowsTable(ScrollView, Generic[RowData], can_focus=True):
+@dataclass
+class TableMessage(WidgetMessage):
+    @property
+    def table(self) -> RowsTable[Any]:
+        return self.widget  # type: ignore[return-value]
+
+
+class RowsTable(LineView, Generic[RowData]):
     """Rows of `RowData`, drawn by `cells(row)`; a row cursor; a clickable header."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
+        *LINE_KEYS,
         Binding("enter", "select", "Details", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"rows-table--header", "rows-table--cursor"}
@@ -77,45 +78,23 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
         color: $block-cursor-foreground; }
     RowsTable:blur > .rows-table--cursor { background: $block-cursor-blurred-background; }
     """
-
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    header_lines = 1
 
     @dataclass
-    class Highlighted(Message):
-        table: RowsTable[Any]
+    class Highlighted(TableMessage):
         key: str | None
 
-        @property
-        def control(self) -> RowsTable[Any]:
-            return self.table
-
     @dataclass
-    class Selected(Message):
-        table: RowsTable[Any]
+    class Selected(TableMessage):
         key: str | None
 
-        @property
-        def control(self) -> RowsTable[Any]:
-            return self.table
-
     @dataclass
-    class Resized(Message):
+    class Resized(TableMessage):
         """Its width changed: the columns that fit may have too."""
 
-        table: RowsTable[Any]
-
-        @property
-        def control(self) -> RowsTable[Any]:
-            return self.table
-
     @dataclass
-    class HeaderClicked(Message):
-        table: RowsTable[Any]
+    class HeaderClicked(TableMessage):
         column: str
-
-        @property
-        def control(self) -> RowsTable[Any]:
-            return self.table
 
     def __init__(self, cells: Callable[[RowData], Sequence[Text | str]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -140,10 +119,14 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
         self.data = [data for _, data in rows]
         self.header = header or row_text(self.columns, [c.title for c in self.columns])
         width = sum(c.width for c in self.columns) + max(0, len(self.columns) - 1)
-        self.virtual_size = Size(width, len(self.keys) + 1)
+        self.size_to(Size(width, len(self.keys) + 1))
         index = self.keys.index(was) if was in self.keys else min(self.cursor, len(self.keys) - 1)
         self.cursor = max(0, index)
         self.refresh()
+
+    @property
+    def line_count(self) -> int:
+        return len(self.keys)
 
     @property
     def cursor_key(self) -> str | None:
@@ -161,17 +144,9 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
         self.post_message(self.Resized(self))
 
     def watch_cursor(self, cursor: int) -> None:
-        self._keep_cursor_visible()
+        self.keep_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_key))
-
-    def _keep_cursor_visible(self) -> None:
-        rows_shown = max(1, self.scrollable_content_region.height - 1)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + rows_shown:
-            self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, immediate=True)
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -195,17 +170,6 @@ class RowsTable(ScrollView, Generic[RowData], can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style + style)
 
     # -- keys and mouse -----------------------------------------------------------------
-
-    def action_cursor(self, step: int) -> None:
-        if self.keys:
-            self.cursor = min(len(self.keys) - 1, max(0, self.cursor + step))
-
-    def action_page(self, pages: int) -> None:
-        self.action_cursor(pages * max(1, self.scrollable_content_region.height - 1))
-
-    def action_jump(self, index: int) -> None:
-        if self.keys:
-            self.cursor = index % len(self.keys)
 
     def action_select(self) -> None:
         self.post_message(self.Selected(self, self.cursor_key))

@@ -1,12 +1,16 @@
 """The puts view's tree: one line per ticker, its candidates below it when it is open.
 
-Drawn a line at a time like tui.grid's table. Textual's Tree asks for a layout
-pass (a repaint of the whole screen) at every change of a node and renders every
-visible line again after each, which while hundreds of tickers stream in kept
-the event loop busy for most of each frame; here a changed ticker re-renders its
-own lines only (each line's strip is kept until its ticker changes), and nothing
-here changes the layout. The labels fit the width (tui.labels picks the columns),
-so the tree never scrolls sideways and the column header above it stays aligned.
+Drawn a line at a time (tui.line_view) like tui.grid's table. Textual's Tree asks
+for a layout pass (a repaint of the whole screen) at every change of a node and
+renders every visible line again after each, which while hundreds of tickers
+stream in kept the event loop busy for most of each frame. Here nothing changes
+the layout; a ticker's lines are built when first drawn (only those on screen
+ever are) and kept until it changes, and after a change only the screen lines
+that show something else are drawn again: tickers landing below the window cost
+no drawing. The hint of an empty tree is drawn in it (a widget shown and hidden
+beside it was a layout pass each time). The labels fit the width (tui.labels
+picks the columns): the tree never scrolls sideways, the column header above it
+stays aligned.
 
 Keys: up/down/page/home/end move, enter opens a ticker (or selects a contract:
 the details), space toggles, right opens, left closes (or goes to the ticker).
@@ -25,13 +29,10 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from wheelscan.tui.columns import SortOrder
+from wheelscan.tui.line_view import LineView, WidgetMessage
 from wheelscan.tui.model import TickerRow
 
 OPEN, CLOSED, LEAF, LAST_LEAF, NO_CHILDREN = "▼ ", "▶ ", "├── ", "└── ", "  "
@@ -47,22 +48,35 @@ class NodeRef:
 
 @dataclass
 class _Ticker:
-    label: Text
-    leaves: list[tuple[str, Text]]
+    """A ticker as the tree draws it, from `row` and `marks`; its label and leaves are
+    built when first drawn and kept until the ticker changes."""
+
+    row: TickerRow
+    marks: Any
     place: tuple[Any, ...]
     drawn_as: tuple[object, ...]
+    contracts: list[str]
+    built_label: Text | None = None
+    built_leaves: dict[str, Text] | None = None
+
+    @property
+    def label(self) -> Text:
+        if self.built_label is None:
+            self.built_label = self.marks.label(self.row)
+        return self.built_label
+
+    def leaf(self, contract: str) -> Text:
+        if self.built_leaves is None:
+            self.built_leaves = {
+                c["contract"]: self.marks.leaf(self.row, c) for c in self.row.candidates
+            }
+        return self.built_leaves[contract]
 
 
-class PutsTree(ScrollView, can_focus=True):
+class PutsTree(LineView):
     """Tickers in the sort order, each with its candidates as aligned leaves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
         Binding("enter", "select", "Open / details", show=False),
         Binding("space", "toggle", "Toggle", show=False),
         Binding("right", "open", "Open", show=False),
@@ -77,48 +91,41 @@ class PutsTree(ScrollView, can_focus=True):
     PutsTree > .puts-tree--guide { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
-
     @dataclass
-    class Highlighted(Message):
-        tree: PutsTree
+    class Highlighted(WidgetMessage):
         ref: NodeRef | None
 
-        @property
-        def control(self) -> PutsTree:
-            return self.tree
-
     @dataclass
-    class Selected(Message):
+    class Selected(WidgetMessage):
         """Enter on a contract."""
 
-        tree: PutsTree
         ref: NodeRef
 
-        @property
-        def control(self) -> PutsTree:
-            return self.tree
-
     @dataclass
-    class Toggled(Message):
+    class Toggled(WidgetMessage):
         """A ticker was opened or closed (the app remembers which are open)."""
 
-        tree: PutsTree
         symbol: str
         expanded: bool
 
-        @property
-        def control(self) -> PutsTree:
-            return self.tree
+    @dataclass
+    class Resized(WidgetMessage):
+        """Its width changed: the columns that fit may have too."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tickers: dict[str, _Ticker] = {}
         self.ordered: list[str] = []
+        self.places: list[tuple[Any, ...]] = []
+        """`ordered`'s tickers' places in the order, for bisecting."""
         self.expanded_symbols: set[str] = set()
         self.order: SortOrder | None = None
         self.lines: list[NodeRef] = []
         self.strips: dict[str, dict[str | None, Strip]] = {}
+        self.changed: set[str] = set()
+        """The tickers drawn differently since the screen was last told what to redraw."""
+        self.hint = ""
+        """What the tree says while it has no lines (nothing scanned, nothing passes)."""
         self.cursor_moved = False
         """Until the user moves the cursor it stays on the first line, whatever streams in;
         then it stays on what it is on."""
@@ -132,10 +139,15 @@ class PutsTree(ScrollView, can_focus=True):
         return self.tickers[symbol].label
 
     def contracts(self, symbol: str) -> list[str]:
-        return [contract for contract, _ in self.tickers[symbol].leaves]
+        return list(self.tickers[symbol].contracts)
 
     def is_expanded(self, symbol: str) -> bool:
-        return symbol in self.expanded_symbols and bool(self.tickers.get(symbol, None))
+        ticker = self.tickers.get(symbol)
+        return symbol in self.expanded_symbols and ticker is not None and bool(ticker.contracts)
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
 
     @property
     def cursor_ref(self) -> NodeRef | None:
@@ -147,13 +159,24 @@ class PutsTree(ScrollView, can_focus=True):
         ticker = self.tickers[ref.symbol]
         if ref.contract is None:
             icon = (
-                (OPEN if self.is_expanded(ref.symbol) else CLOSED) if ticker.leaves else NO_CHILDREN
+                (OPEN if self.is_expanded(ref.symbol) else CLOSED)
+                if ticker.contracts
+                else NO_CHILDREN
             )
             return Text.assemble((icon, "dim"), ticker.label)
-        contracts = [contract for contract, _ in ticker.leaves]
-        label = dict(ticker.leaves)[ref.contract]
-        guide = LAST_LEAF if contracts[-1] == ref.contract else LEAF
-        return Text.assemble((guide, "dim"), label)
+        guide = LAST_LEAF if ticker.contracts[-1] == ref.contract else LEAF
+        return Text.assemble((guide, "dim"), ticker.leaf(ref.contract))
+
+    @property
+    def showing_hint(self) -> bool:
+        return not self.lines and bool(self.hint)
+
+    def show_hint(self, hint: str) -> None:
+        """What to say while there is nothing to show (drawn only then)."""
+        if hint != self.hint:
+            self.hint = hint
+            if not self.lines:
+                self.refresh()
 
     # -- changes ------------------------------------------------------------------------
 
@@ -166,6 +189,8 @@ class PutsTree(ScrollView, can_focus=True):
         if order != self.order or kept != [symbol for symbol in wanted if symbol in self.tickers]:
             self.tickers.clear()
             self.ordered.clear()
+            self.places.clear()
+            self.strips.clear()
         else:
             for symbol in [s for s in self.ordered if s not in keep]:
                 self._drop(symbol)
@@ -187,10 +212,19 @@ class PutsTree(ScrollView, can_focus=True):
         if changed:
             self._relayout()
 
+    def _position(self, symbol: str) -> int:
+        """Where `symbol` is in `ordered` (bisecting its place; a tie is looked for)."""
+        index = bisect.bisect_left(self.places, self.tickers[symbol].place)
+        if index < len(self.ordered) and self.ordered[index] == symbol:
+            return index
+        return self.ordered.index(symbol)
+
     def _drop(self, symbol: str) -> bool:
-        if self.tickers.pop(symbol, None) is None:
+        if symbol not in self.tickers:
             return False
-        self.ordered.remove(symbol)
+        index = self._position(symbol)
+        del self.ordered[index], self.places[index], self.tickers[symbol]
+        self.strips.pop(symbol, None)
         return True
 
     def _show(self, row: TickerRow, marks: Any, place: tuple[Any, ...]) -> bool:
@@ -198,64 +232,61 @@ class PutsTree(ScrollView, can_focus=True):
         old = self.tickers.get(row.symbol)
         if old is not None and old.place == place and old.drawn_as == drawn_as:
             return False
-        leaves = [(c["contract"], marks.leaf(row, c)) for c in row.candidates]
         if old is not None and old.place != place:
-            self.ordered.remove(row.symbol)
+            self._drop(row.symbol)
             old = None
-        self.tickers[row.symbol] = _Ticker(marks.label(row), leaves, place, drawn_as)
+        contracts = [candidate["contract"] for candidate in row.candidates]
+        self.tickers[row.symbol] = _Ticker(row, marks, place, drawn_as, contracts)
         if old is None:
-            places = [self.tickers[s].place for s in self.ordered]
-            self.ordered.insert(bisect.bisect(places, place), row.symbol)
+            index = bisect.bisect(self.places, place)
+            self.ordered.insert(index, row.symbol)
+            self.places.insert(index, place)
         self.strips.pop(row.symbol, None)
+        self.changed.add(row.symbol)
         return True
 
-    def _relayout(self) -> None:
-        """Flatten the open tickers into lines; the cursor stays on what it was on."""
-        was = self.cursor_ref
+    def _relayout(self, everything: bool = False) -> None:
+        """Flatten the open tickers into lines; the cursor stays on what it was on. Only
+        the screen lines that now show something else are drawn again (`everything`:
+        all of them)."""
+        was, before, cursor_before = self.cursor_ref, self.lines, self.cursor
+        top_before = round(self.scroll_y)
         lines: list[NodeRef] = []
         for symbol in self.ordered:
             lines.append(NodeRef(symbol))
             if symbol in self.expanded_symbols:
-                lines.extend(NodeRef(symbol, c) for c, _ in self.tickers[symbol].leaves)
+                lines.extend(NodeRef(symbol, c) for c in self.tickers[symbol].contracts)
         self.lines = lines
-        self.strips = {s: kept for s, kept in self.strips.items() if s in self.tickers}
-        self._size_to(Size(self.scrollable_content_region.width, len(lines)))
+        self.size_to(Size(0, len(lines)))  # never wider than the screen: no sideways scroll
         index = self._index_of(was) if self.cursor_moved else 0
         self.set_reactive(PutsTree.cursor, max(0, min(index, len(lines) - 1)))
-        self.refresh()
+        if everything or not before or not lines or round(self.scroll_y) != top_before:
+            self.refresh()
+        else:
+            self._redraw_changed(before, cursor_before)
+        self.changed.clear()
         if self.cursor_ref != was:
             self.post_message(self.Highlighted(self, self.cursor_ref))
 
-    def _size_to(self, size: Size) -> None:
-        """The scroll height follows the lines. Setting `virtual_size` asks for a layout
-        pass (the whole screen); it is needed only when the scrollbar comes or goes,
-        otherwise the bar is told its new proportions."""
-        if size == self.virtual_size:
-            return
-        height = self.container_size.height
-        same_bar = (size.height > height) == (self.virtual_size.height > height)
-        if not same_bar or size.width != self.virtual_size.width:
-            self.virtual_size = size
-            return
-        self.set_reactive(Widget.virtual_size, size)
-        if self.show_vertical_scrollbar:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = size.height
-            bar.window_size = height
-            bar.refresh()
-        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+    def _redraw_changed(self, before: list[NodeRef], cursor_before: int) -> None:
+        """Redraw the screen lines whose line, ticker or cursor mark changed."""
+        top = round(self.scroll_y)
+        moved = self.cursor != cursor_before
+        dirty = []
+        for index in range(top, top + self.scrollable_content_region.height):
+            old = before[index] if index < len(before) else None
+            new = self.lines[index] if index < len(self.lines) else None
+            ticker_changed = new is not None and new.symbol in self.changed
+            if old != new or ticker_changed or (moved and index in (cursor_before, self.cursor)):
+                dirty.append(index)
+        self.refresh_rows(dirty)
 
     def _index_of(self, ref: NodeRef | None) -> int:
-        if ref is None:
-            return self.cursor
-        if ref in self.lines:
-            return self.lines.index(ref)
-        ticker = NodeRef(ref.symbol)
-        return (
-            self.lines.index(ticker)
-            if ticker in self.lines
-            else min(self.cursor, len(self.lines) - 1)
-        )
+        """The line of `ref`, else of its ticker, else the cursor's (kept in range)."""
+        for wanted in (ref, NodeRef(ref.symbol)) if ref is not None else ():
+            if wanted in self.lines:
+                return self.lines.index(wanted)
+        return self.cursor if ref is None else min(self.cursor, len(self.lines) - 1)
 
     def expand(self, symbol: str, expanded: bool = True) -> None:
         if symbol not in self.tickers or (symbol in self.expanded_symbols) == expanded:
@@ -265,6 +296,7 @@ class PutsTree(ScrollView, can_focus=True):
         else:
             self.expanded_symbols.discard(symbol)
         self.strips.get(symbol, {}).pop(None, None)
+        self.changed.add(symbol)
         self._relayout()
         self.post_message(self.Toggled(self, symbol, expanded))
 
@@ -276,31 +308,13 @@ class PutsTree(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.cursor_moved = True
-        self._keep_cursor_visible()
+        self.keep_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_ref))
 
-    def _keep_cursor_visible(self) -> None:
-        height = max(1, self.scrollable_content_region.height)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-
-    @dataclass
-    class Resized(Message):
-        """Its width changed: the columns that fit may have too."""
-
-        tree: PutsTree
-
-        @property
-        def control(self) -> PutsTree:
-            return self.tree
-
     def on_resize(self) -> None:
         self.strips.clear()
-        self._relayout()
+        self._relayout(everything=True)
         self.post_message(self.Resized(self))
 
     def notify_style_update(self) -> None:
@@ -311,7 +325,7 @@ class PutsTree(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index = round(self.scroll_y) + y
         if index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
+            return self._hint_line(y, width) if self.showing_hint else self._blank(width)
         ref = self.lines[index]
         kept = self.strips.setdefault(ref.symbol, {})
         strip = kept.get(ref.contract)
@@ -326,18 +340,21 @@ class PutsTree(ScrollView, can_focus=True):
         over = Style(bgcolor=cursor.bgcolor, color=cursor.color, bold=True)
         return Strip(Segment.apply_style(strip, post_style=over), strip.cell_length)
 
+    def _blank(self, width: int) -> Strip:
+        return Strip.blank(width, self.rich_style)
+
+    def _hint_line(self, y: int, width: int) -> Strip:
+        """Line `y` of the hint: a blank line, then the hint wrapped 4 cells in."""
+        lines = Text(self.hint).wrap(self.app.console, max(10, width - 8)) if self.hint else []
+        if not 1 <= y <= len(lines):
+            return self._blank(width)
+        style = self.rich_style + self.get_component_rich_style("puts-tree--guide")
+        text = Text("    ", style=style) + lines[y - 1]
+        text.stylize(style)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
     # -- keys and mouse -----------------------------------------------------------------
-
-    def action_move(self, step: int) -> None:
-        if self.lines:
-            self.cursor = min(len(self.lines) - 1, max(0, self.cursor + step))
-
-    def action_page(self, pages: int) -> None:
-        self.action_move(pages * max(1, self.scrollable_content_region.height))
-
-    def action_jump(self, index: int) -> None:
-        if self.lines:
-            self.cursor = index % len(self.lines)
 
     def action_toggle(self) -> None:
         ref = self.cursor_ref

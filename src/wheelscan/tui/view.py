@@ -11,7 +11,7 @@ is handed the filter, the order and the scan record to draw with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -29,7 +29,7 @@ from wheelscan.market import Clock
 from wheelscan.tui.columns import Column, SortOrder
 from wheelscan.tui.filtering import ResultsFilter
 from wheelscan.tui.formatting import TickerCounts, empty_hint
-from wheelscan.tui.grid import RowsTable
+from wheelscan.tui.grid import GridColumn, RowsTable
 from wheelscan.tui.model import CandidateData, ResultsBook, TickerRow
 from wheelscan.tui.puts_tree import NodeRef, PutsTree
 from wheelscan.tui.runtime import while_running
@@ -91,7 +91,6 @@ class MainView(Vertical):
             with ContentSwitcher(initial="puts", id="switcher"):
                 with Vertical(id="puts"):
                     yield ColumnHeader(id="columns")
-                    yield Label(id="empty")
                     yield PutsTree(id="tree")
                 with Vertical(id="all"):
                     yield RowsTable[ContractRow](self._contract_cells, id="candidates")
@@ -107,8 +106,7 @@ class MainView(Vertical):
         yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", compact=True)
 
     def on_mount(self) -> None:
-        for hidden in ("#details", "#empty"):
-            self.query_one(hidden).display = False
+        self.details.display = False
         self.filter_field.can_focus = False
         self.tree.focus()
 
@@ -214,12 +212,7 @@ class MainView(Vertical):
         self._after_rows(rules)
 
     def _after_rows(self, rules: ResultsFilter) -> None:
-        hint = self.query_one("#empty", Label)
-        empty = not self.tree.ordered
-        if hint.display != empty:
-            hint.display = empty
-        if empty:
-            hint.update(empty_hint(bool(self.book.rows), rules))
+        self.tree.show_hint(empty_hint(bool(self.book.rows), rules))
         self.show_details()
 
     def show_candidates(self, rules: ResultsFilter, order: SortOrder) -> None:
@@ -258,35 +251,34 @@ class MainView(Vertical):
         return contract_cells(self._candidate_columns, pair)
 
     def show_calls(self, document: dict[str, Any] | None, error: str | None) -> None:
-        note = self.query_one("#calls-note", Static)
-        table = self.query_one("#calls-table", RowsTable)
         if document is None:
-            note.update(Text(f"Covered calls could not be read: {error}", style="bold red"))
-            table.show(CALL_COLUMNS, [])
+            failed = Text(f"Covered calls could not be read: {error}", style="bold red")
+            self._show_side_view("calls", CALL_COLUMNS, [], failed)
             return
         lines = holding_lines(document)
-        if not lines:
-            note.update(Text(NO_POSITIONS))
-        else:
-            text = Text("\n").join(lines)
-            note.update(text)
-        table.show(CALL_COLUMNS, call_rows(document))
-        table.display = bool(table.keys)
+        note = Text("\n").join(lines) if lines else Text(NO_POSITIONS)
+        self._show_side_view("calls", CALL_COLUMNS, call_rows(document), note)
 
     def show_plan(self, document: dict[str, Any] | None, error: str | None) -> None:
-        note = self.query_one("#plan-note", Static)
-        table = self.query_one("#plan-table", RowsTable)
         if document is None:
-            note.update(Text(f"The plan could not be made: {error}", style="bold red"))
-            table.show(PLAN_COLUMNS, [])
-            return
-        lines = plan_summary(document)
-        if not document.get("actions"):
-            lines.append(Text(NOTHING_TO_PLAN))
-        note.update(Text("\n").join(lines))
-        table.show(PLAN_COLUMNS, plan_rows(document))
-        table.display = bool(table.keys)
+            failed = Text(f"The plan could not be made: {error}", style="bold red")
+            self._show_side_view("plan", PLAN_COLUMNS, [], failed)
+        else:
+            lines = plan_summary(document)
+            if not document.get("actions"):
+                lines.append(Text(NOTHING_TO_PLAN))
+            note = Text("\n").join(lines)
+            self._show_side_view("plan", PLAN_COLUMNS, plan_rows(document), note)
         self.show_plan_reasons()
+
+    def _show_side_view(
+        self, view: str, columns: Sequence[GridColumn], rows: list[Any], note: Text
+    ) -> None:
+        """The calls or plan view: its note above its table, which shows only with rows."""
+        self.query_one(f"#{view}-note", Static).update(note)
+        table = self.query_one(f"#{view}-table", RowsTable)
+        table.show(columns, rows)
+        table.display = bool(table.keys)
 
     def show_plan_reasons(self) -> None:
         """Why the highlighted action is in the plan, with the figures its rules fired on."""

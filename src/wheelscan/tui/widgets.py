@@ -104,8 +104,18 @@ class StatusLine(Static):
         text.append(" │ ", style="dim")
         text.append(criteria, style="cyan")
         if text != self.shown:
+            # A layout pass repaints the whole screen: only when the line count changes.
+            width = self.content_size.width
+            same_height = (
+                self.shown is not None
+                and width > 0
+                and (
+                    len(text.wrap(self.app.console, width))
+                    == len(self.shown.wrap(self.app.console, width))
+                )
+            )
             self.shown = text
-            self.update(text)
+            self.update(text, layout=not same_height)
 
 
 class ScanProgress(Vertical):

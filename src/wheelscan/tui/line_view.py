@@ -1,0 +1,136 @@
+"""What the app's line-drawn widgets share (the puts tree, tui.puts_tree; the tables,
+tui.grid): a line cursor and its keys, a scroll height set without a layout pass,
+redrawing only the screen lines that changed, and messages that name their widget.
+
+A layout pass (Textual reflowing and repainting the whole screen, 20-70 ms on a
+small machine) was the event loop's longest stall while a scan streams in;
+setting `virtual_size` asks for one even when nothing on screen moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from math import ceil
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
+from textual.widget import Widget
+
+LINE_KEYS: list[BindingType] = [
+    Binding("up", "cursor(-1)", "Up", show=False),
+    Binding("down", "cursor(1)", "Down", show=False),
+    Binding("pageup", "page(-1)", "Page up", show=False),
+    Binding("pagedown", "page(1)", "Page down", show=False),
+    Binding("home", "jump(0)", "First", show=False),
+    Binding("end", "jump(-1)", "Last", show=False),
+]
+
+
+@dataclass
+class WidgetMessage(Message):
+    """A message about the widget that posts it, its `control`: `@on(Message, "#id")`
+    picks it by that widget's id."""
+
+    widget: Widget
+
+    @property
+    def control(self) -> Widget:
+        return self.widget
+
+
+def runs(rows: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """(first, count) of each run of consecutive numbers in the ascending `rows`."""
+    first = last = None
+    for row in rows:
+        if first is not None and last is not None and row != last + 1:
+            yield first, last - first + 1
+            first = None
+        if first is None:
+            first = row
+        last = row
+    if first is not None and last is not None:
+        yield first, last - first + 1
+
+
+def thumb(virtual: int, window: int, position: float) -> tuple[int, int]:
+    """Where a vertical scrollbar `window` cells high draws its thumb, in the eighths of
+    a cell Textual's ScrollBarRender draws in: the same, the bar looks the same."""
+    if not window or virtual <= window:
+        return (0, 0)
+    size = max(1.0, window * window / virtual)
+    start = int((window - size) * position / (virtual - window) * 8)
+    return start, start + ceil(size * 8)
+
+
+class LineView(ScrollView, can_focus=True):
+    """Lines with a cursor; `header_lines` on top stay when the rest scrolls down."""
+
+    BINDINGS: ClassVar[list[BindingType]] = LINE_KEYS
+    header_lines: ClassVar[int] = 0
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.thumb_drawn = (0, 0)
+
+    @property
+    def line_count(self) -> int:
+        """How many lines the cursor moves over."""
+        raise NotImplementedError
+
+    @property
+    def lines_shown(self) -> int:
+        return max(1, self.scrollable_content_region.height - self.header_lines)
+
+    def action_cursor(self, step: int) -> None:
+        if self.line_count:
+            self.cursor = min(self.line_count - 1, max(0, self.cursor + step))
+
+    def action_page(self, pages: int) -> None:
+        self.action_cursor(pages * self.lines_shown)
+
+    def action_jump(self, index: int) -> None:
+        if self.line_count:
+            self.cursor = index % self.line_count
+
+    def keep_cursor_visible(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self.lines_shown:
+            self.scroll_to(y=self.cursor - self.lines_shown + 1, animate=False, immediate=True)
+
+    def size_to(self, size: Size) -> None:
+        """The scroll size follows the lines. Setting `virtual_size` asks for a layout
+        pass; it is needed only when a scrollbar comes or goes (or the width changes),
+        otherwise the vertical bar is told its new proportions, and redrawn only when
+        its thumb moves."""
+        if size == self.virtual_size:
+            return
+        height = self.container_size.height
+        same_bar = (size.height > height) == (self.virtual_size.height > height)
+        if not same_bar or size.width != self.virtual_size.width:
+            self.virtual_size = size
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            bar.set_reactive(ScrollBar.window_size, height)
+            drawn = thumb(size.height, height, self.scroll_y)
+            if drawn != self.thumb_drawn:
+                self.thumb_drawn = drawn
+                bar.refresh()
+
+    def refresh_rows(self, rows: Iterable[int]) -> None:
+        """Redraw these lines (numbered from the first line, the header's included)."""
+        for first, count in runs(rows):
+            self.refresh_lines(first, count)
