@@ -18,6 +18,7 @@ import errno
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +138,6 @@ def read_snapshot_file(directory: Path, name: str) -> bytes | None:
     return bytes(body)
 
 
-def check_options_response(name: str, body: bytes) -> None:
-    """Raise SnapshotFileError unless `body` parses as a Yahoo options answer."""
-    if not is_options_response(_parsed(name, body)):
-        raise SnapshotFileError(f"{name} is not a Yahoo options response")
-
-
 def _parsed(name: str, body: bytes) -> Any:
     try:
         parsed = json.loads(body)
@@ -154,29 +149,28 @@ def _parsed(name: str, body: bytes) -> Any:
     return parsed
 
 
+def _load_checked(
+    directory: Path, name: str, is_kind: Callable[[Any], bool], what: str
+) -> bytes | None:
+    body = read_snapshot_file(directory, name)
+    if body is not None and not is_kind(_parsed(name, body)):
+        raise SnapshotFileError(f"{name} is not a Yahoo {what} response")
+    return body
+
+
 def load_snapshot_file(directory: Path, name: str) -> bytes | None:
     """A checked entry: its bytes, None when there is none, else SnapshotFileError."""
-    body = read_snapshot_file(directory, name)
-    if body is not None:
-        check_options_response(name, body)
-    return body
+    return _load_checked(directory, name, is_options_response, "options")
 
 
 def load_fundamentals_file(directory: Path, symbol: str) -> bytes | None:
     """A symbol's checked fundamentals entry: its bytes, None when there is none, else
     SnapshotFileError."""
     name = fundamentals_file_name(symbol)
-    body = read_snapshot_file(directory, name)
-    if body is not None and not is_timeseries_response(_parsed(name, body)):
-        raise SnapshotFileError(f"{name} is not a Yahoo fundamentals-timeseries response")
-    return body
+    return _load_checked(directory, name, is_timeseries_response, "fundamentals-timeseries")
 
 
 def load_summary_file(directory: Path, symbol: str) -> bytes | None:
     """A symbol's checked quoteSummary entry: its bytes, None when there is none, else
     SnapshotFileError."""
-    name = summary_file_name(symbol)
-    body = read_snapshot_file(directory, name)
-    if body is not None and not is_summary_response(_parsed(name, body)):
-        raise SnapshotFileError(f"{name} is not a Yahoo quoteSummary response")
-    return body
+    return _load_checked(directory, summary_file_name(symbol), is_summary_response, "quoteSummary")

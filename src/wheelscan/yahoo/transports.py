@@ -226,6 +226,14 @@ def offline_session(transport: YahooStandIn) -> requests.Session:
     return session
 
 
+def _decoded(body: bytes) -> object:
+    """The JSON `body` holds; None when it holds none."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
 class SnapshotWriter:
     """Saves raw Yahoo options responses into a directory laid out as SPEC 1.2, each
     symbol's fundamentals-timeseries answer as DIR/<TICKER>.fundamentals.json and its
@@ -264,11 +272,7 @@ class SnapshotWriter:
         from wheelscan.files import atomic_write_bytes
 
         path = self.path_for(symbol, epoch)
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            return None
-        if not is_options_response(parsed):
+        if not is_options_response(_decoded(body)):
             return None
         atomic_write_bytes(path, body, mode=0o644)
         with self._lock:
@@ -280,11 +284,7 @@ class SnapshotWriter:
         from wheelscan.files import atomic_write_bytes
 
         path = self._path(symbol, summary_file_name(symbol))
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            return None
-        if not is_summary_response(parsed):
+        if not is_summary_response(_decoded(body)):
             return None
         with self._lock:
             atomic_write_bytes(path, body, mode=0o644)
@@ -312,10 +312,7 @@ class SnapshotWriter:
         from wheelscan.files import atomic_write_bytes
 
         path = self._path(symbol, fundamentals_file_name(symbol))
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            return None
+        parsed = _decoded(body)
         if not is_timeseries_response(parsed):
             return None
         results = parsed["timeseries"].get("result")
