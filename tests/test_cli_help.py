@@ -4,9 +4,6 @@ as `--help`, the criteria's defaults shown, shell completion offered; one-line r
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from cli_support import wheelscan
 from wheelscan.cli.main import app
 from wheelscan.core.models import CRITERIA
 
@@ -63,16 +61,8 @@ def test_help_shows_the_criteria_defaults_and_completion() -> None:
     assert "--install-completion" in root and "--show-completion" in root
 
 
-def wheelscan(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "WHEELSCAN_HOME": str(home)},
-    )  # fmt: skip
-
-
-def test_completion_script_names_the_program(wheelscan_home: Path) -> None:
-    done = wheelscan("--show-completion", "bash", home=wheelscan_home)
+def test_completion_script_names_the_program() -> None:
+    done = wheelscan("--show-completion", "bash")
     assert done.returncode == 0, done.stderr
     assert "_WHEELSCAN_COMPLETE" in done.stdout
 
@@ -88,51 +78,46 @@ def test_completion_script_names_the_program(wheelscan_home: Path) -> None:
         (["--no-such-flag"], "No such option"),
     ],
 )
-def test_bad_table_options_are_one_line_and_exit_2(
-    wheelscan_home: Path, args: list[str], needle: str
-) -> None:
-    done = wheelscan(*args, home=wheelscan_home)
+def test_bad_table_options_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    done = wheelscan(*args)
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("wheelscan: error: ") and needle in line
 
 
-def test_a_group_without_a_command_shows_its_help_without_an_error_line(
-    wheelscan_home: Path,
-) -> None:
-    done = wheelscan("watchlist", home=wheelscan_home)
+def test_a_group_without_a_command_shows_its_help_without_an_error_line() -> None:
+    done = wheelscan("watchlist")
     assert "Usage: wheelscan watchlist" in done.stdout
     assert "error" not in done.stderr
 
 
-def test_results_for_a_ticker_the_scan_did_not_cover_is_exit_2(wheelscan_home: Path) -> None:
-    assert wheelscan("refresh", "--source", "demo", home=wheelscan_home).returncode == 0
+def test_results_for_a_ticker_the_scan_did_not_cover_is_exit_2(refreshed_home: Path) -> None:
     demo = ["--source", "demo"]
-    listed = json.loads(wheelscan("results", "--json", *demo, home=wheelscan_home).stdout)
+    listed = json.loads(wheelscan("results", "--json", *demo).stdout)
     assert listed["results"] and "ZZZZ" not in listed["results"]
     for args in (["results", "ZZZZ"], ["results", "--json", "ZZZZ"], ["results", "zzzz", "--json"]):
-        done = wheelscan(*args, *demo, home=wheelscan_home)
+        done = wheelscan(*args, *demo)
         assert done.returncode == 2, (args, done.stderr)
         assert done.stdout == ""
         [line] = done.stderr.strip().splitlines()
         assert line.startswith("wheelscan: error: ZZZZ is not in the latest results")
     symbol = next(iter(listed["results"]))
-    shown = wheelscan("results", symbol, "--top", "0", *demo, home=wheelscan_home)
+    shown = wheelscan("results", symbol, "--top", "0", *demo)
     assert shown.returncode == 0, shown.stderr
     assert "fresh" in shown.stdout.splitlines()[0]
 
 
-def test_scan_hides_its_no_op_force_yet_accepts_it(wheelscan_home: Path) -> None:
+def test_scan_hides_its_no_op_force_yet_accepts_it() -> None:
     help_text = runner.invoke(app, ["scan", "--help"], terminal_width=200).output
     assert "--force" not in help_text, "scan runs at any hour: --force would promise nothing"
     assert "--force" in runner.invoke(app, ["refresh", "--help"], terminal_width=200).output
-    done = wheelscan("scan", "KO", "--source", "demo", "--force", home=wheelscan_home)
+    done = wheelscan("scan", "KO", "--source", "demo", "--force")
     assert done.returncode == 0, done.stderr
 
 
-def test_config_show_says_only_the_pace_has_a_source_default(wheelscan_home: Path) -> None:
-    done = wheelscan("config", "show", home=wheelscan_home)
+def test_config_show_says_only_the_pace_has_a_source_default() -> None:
+    done = wheelscan("config", "show")
     assert done.returncode == 0, done.stderr
     shown = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
     assert "(source default)" in shown["rate_limit_per_s"]

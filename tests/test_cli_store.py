@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from cli_support import PROCESS_TIMEOUT_S, wheelscan
 from wheelscan.core.scan_record import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from conftest import DemoRefreshed
 
 HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.scan.engine")
 PROBE = """
@@ -28,27 +32,12 @@ print(json.dumps({{"heavy": heavy, "code": code}}), file=sys.stderr)
 """
 
 
-def wheelscan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ),
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published(tmp_path_factory: pytest.TempPathFactory, demo_refreshed: DemoRefreshed) -> Path:
     """One WHEELSCAN_HOME with a published demo watchlist scan and an ad-hoc scan."""
-    home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "WHEELSCAN_HOME": str(home)}
-    env.pop("WHEELSCAN_DEMO_LATENCY", None)
-    for args in (["refresh", "--source", "demo"], ["scan", "ZZZZ", "--source", "demo"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "wheelscan", *args], capture_output=True, text=True,
-            timeout=120, env=env,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        if args[0] == "refresh":
-            assert done.stdout == "" and done.stderr == ""
+    home = demo_refreshed.copy_to(tmp_path_factory.mktemp("home"))
+    done = wheelscan("scan", "ZZZZ", "--source", "demo", home=home)
+    assert done.returncode == 0, done.stderr
     return home
 
 
@@ -67,7 +56,7 @@ DEMO = ("--source", "demo")  # the fixture's scans are demo scans, in the demo n
 def test_readers_never_import_the_heavy_libraries(home: Path, args: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S,
     )  # fmt: skip
     probe = json.loads(done.stderr.strip().splitlines()[-1])
     assert probe["code"] in (0, None), done.stderr
@@ -221,9 +210,9 @@ def test_results_say_demo_and_give_new_york_time_with_its_zone(
     from wheelscan.core.expiry import NEW_YORK
 
     monkeypatch.setenv("WHEELSCAN_HOME", str(tmp_path))
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
     _publish(tmp_path, "demo", ago_s=0)
-    header = wheelscan("results", "--source", "demo").stdout.splitlines()[0]
+    shown = wheelscan("results", "--source", "demo", env={"TZ": "Asia/Tokyo"})
+    header = shown.stdout.splitlines()[0]
     assert "(DEMO)" in header, header
     zone = datetime.now(NEW_YORK).strftime("%Z")
     assert zone in header and "JST" not in header, header
