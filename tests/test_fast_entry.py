@@ -1,8 +1,8 @@
 """The console entry's fast path for `status --json` / `results --json [TICKER]`.
 
 It must print exactly what the typer commands print, never load typer (or
-pydantic, which typer loads to parse options), and hand every other command
-line to typer.
+pydantic, which typer loads to parse options), nor the rulebooks a reader does
+not use, and hand every other command line to typer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,21 @@ import pytest
 from wheelscan.cli.fast import fast_reader
 
 VIA_TYPER = "import sys; from wheelscan.cli.main import run; sys.argv[0] = 'wheelscan'; run()"
-PROBE = """
+HEAVY = (
+    "typer",
+    "pydantic",
+    "rich",
+    "numpy",
+    "yfinance",
+    "textual",
+    "wheelscan.core.valuation",
+    "wheelscan.core.call_criteria",
+    "wheelscan.core.plan_inputs",
+    "wheelscan.core.plan",
+)
+"""What the two readers must not import: a command-line parser, the scan stack, the app,
+and the DCF, covered-call and plan rulebooks, whose imports cost more than their reads."""
+PROBE = f"""
 import json, sys
 sys.argv = ["wheelscan", *sys.argv[1:]]
 from wheelscan.cli.fast import run
@@ -27,8 +41,7 @@ try:
     run()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in ("typer", "pydantic", "rich") if m in sys.modules)),
-      file=sys.stderr)
+print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)
 """
 
 
@@ -71,11 +84,38 @@ def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) ->
         assert fast_doc["results"], "the published demo scan is read"
 
 
-def test_fast_path_loads_neither_typer_nor_pydantic(published: Path) -> None:
-    probe = _run([sys.executable, "-c", PROBE, "results", "--json", "--source", "demo"], published)
-    assert json.loads(probe.stderr.strip().splitlines()[-1]) == []
-    help_probe = _run([sys.executable, "-c", PROBE, "status", "--help"], published)
-    assert "typer" in json.loads(help_probe.stderr.strip().splitlines()[-1])
+def _loaded(args: list[str], home: Path) -> list[str]:
+    probe = _run([sys.executable, "-c", PROBE, *args], home)
+    return json.loads(probe.stderr.strip().splitlines()[-1])
+
+
+def test_fast_path_loads_no_parser_nor_the_rulebooks_a_reader_does_not_use(
+    published: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(published, home)
+    configured = "cash = 50000.0\nresults_ttl_minutes = 30.0\nmax_delta = 0.25\n"
+    (home / "config.toml").write_text(configured)
+    for args in (["status", "--json"], ["results", "--json", "--source", "demo"]):
+        assert _loaded(args, home) == [], args
+    assert "typer" in _loaded(["status", "--help"], home)
+    (home / "config.toml").write_text(configured + "call_max_delta = 0.2\n")
+    assert "wheelscan.core.call_criteria" in _loaded(["status", "--json"], home), (
+        "a file setting a rulebook's key is checked by that rulebook"
+    )
+
+
+def test_a_bad_rulebook_key_stops_the_fast_path_as_it_stops_typer(
+    published: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(published, home)
+    (home / "config.toml").write_text("cash = 1000\ncall_min_dte = 30\ncall_max_dte = 7\n")
+    for command in ([sys.executable, "-m", "wheelscan"], [sys.executable, "-c", VIA_TYPER]):
+        done = _run([*command, "status", "--json"], home)
+        assert done.returncode == 2
+        assert done.stderr.startswith("wheelscan: error: ") and "config.toml:2" in done.stderr
+        assert done.stdout == ""
 
 
 def test_without_source_the_configured_source_is_read(published: Path, tmp_path: Path) -> None:

@@ -7,39 +7,43 @@ through an atomic replace; tomlkit is imported only by the commands that write.
 Each key is defined once: the criteria's in `Criteria`, the DCF model's in `DcfParams`
 (named by `DCF_KEYS`), the plan's in `PlanRules`, the others' in `Settings`; the
 kinds and checks of the key table are config_keys.py.
+
+The DCF, call and plan rulebooks are imported only when they are needed: to build
+a `Settings`, to list every key (`KEYS`), or to check a file that sets one of
+their keys. `reader_settings` gives the plain settings (source, TTL, cash) without
+them, so the JSON readers that scripts call in a loop (cli/fast.py) start quickly.
 """
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelscan.config_keys import (
-    CALL_FIELDS,
-    DCF_FIELDS,
     ConfigError,
     Key,
+    call_fields,
     call_keys,
     criterion_key,
+    dcf_fields,
     dcf_keys,
     setting_field,
     zero_or_at_least,
 )
-from wheelscan.core.call_criteria import CONFIG_PREFIX, CallCriteria
 from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Range
-from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
-from wheelscan.core.valuation import DcfParams
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
 
 if TYPE_CHECKING:
     from wheelscan.cli.options import CriteriaOptions
+    from wheelscan.core.call_criteria import CallCriteria
+    from wheelscan.core.plan_inputs import PlanRules
+    from wheelscan.core.valuation import DcfParams
 
 CONFIG_FILE = "config.toml"
 DEFAULT = "default"
@@ -49,7 +53,15 @@ COMMAND_LINE = "command line"
 
 def _plan_from(data: Mapping[str, Any]) -> PlanRules:
     """The plan rules a config file's keys set (SPEC 10); raises CriteriaError."""
+    from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
+
     return PlanRules(**{key: data[key] for key in PLAN_RULES if key in data})
+
+
+def _plan_keys() -> tuple[str, ...]:
+    from wheelscan.core.plan_inputs import PLAN_RULES
+
+    return tuple(PLAN_RULES)
 
 
 def config_path() -> Path:
@@ -65,8 +77,11 @@ def key_line(text: str, key: str) -> int | None:
 
 
 def _unknown_key_message(key: str) -> str:
-    close = difflib.get_close_matches(key, KEYS, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
+    import difflib
+
+    keys = all_keys()
+    close = difflib.get_close_matches(key, keys, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(keys)})"
     return f"unknown key {key!r}{hint}"
 
 
@@ -77,12 +92,14 @@ def _where(path: Path, text: str, *keys: str) -> str:
 
 
 def _checked_keys(text: str, path: Path) -> dict[str, Any]:
+    import tomllib  # not at the top: without a config file nothing needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     for key, value in data.items():
-        spec = KEYS.get(key)
+        spec = key_spec(key)
         if spec is None:
             raise ConfigError(f"{_where(path, text, key)}: {_unknown_key_message(key)}")
         problem = spec.check(value)
@@ -115,17 +132,22 @@ def _criteria_from(data: Mapping[str, Any]) -> Criteria:
 def _calls_from(data: Mapping[str, Any]) -> CallCriteria:
     """The covered-call criteria a config file's `call_` keys set; raises CriteriaError
     naming those keys."""
+    from wheelscan.core.call_criteria import CONFIG_PREFIX, CallCriteria
+
+    chosen = {field: data[key] for key, field in call_fields().items() if key in data}
     try:
-        return CallCriteria(**{CALL_FIELDS[key]: data[key] for key in CALL_FIELDS if key in data})
+        return CallCriteria(**chosen)
     except CriteriaError as error:
         raise CriteriaError(str(error), tuple(CONFIG_PREFIX + k for k in error.keys)) from None
 
 
 def _check_rules(data: Mapping[str, Any]) -> None:
-    """Raise CriteriaError when the rulebooks refuse what the keys set together."""
+    """Raise CriteriaError when the rulebooks refuse what the keys set together (a rulebook
+    none of whose keys is set holds its defaults, which it accepts)."""
     _criteria_from(data)
-    _calls_from(data)
-    _plan_from(data)
+    if not data.keys() <= _plain_keys().keys():
+        _calls_from(data)
+        _plan_from(data)
 
 
 def parse_config(text: str, path: Path) -> dict[str, Any]:
@@ -139,6 +161,37 @@ def parse_config(text: str, path: Path) -> dict[str, Any]:
     except CriteriaError as error:
         raise ConfigError(f"{_where(path, text, *error.keys)}: {error}") from None
     return data
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The keys the file at `path` sets (none when there is no file), validated, each
+    value as Settings holds it (a number key's value a float)."""
+    try:
+        stored = parse_config(path.read_text(encoding="utf-8"), path)
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    numbers = {key for key in stored if (spec := key_spec(key)) and spec.kind == "number"}
+    return {key: float(value) if key in numbers else value for key, value in stored.items()}
+
+
+def _default_dcf() -> DcfParams:
+    from wheelscan.core.valuation import DcfParams
+
+    return DcfParams()
+
+
+def _default_calls() -> CallCriteria:
+    from wheelscan.core.call_criteria import CallCriteria
+
+    return CallCriteria()
+
+
+def _default_plan() -> PlanRules:
+    from wheelscan.core.plan_inputs import PlanRules
+
+    return PlanRules()
 
 
 def _absolute_or_empty(text: str) -> str | None:
@@ -159,7 +212,7 @@ class Settings:
 
     source: str = setting_field("yahoo", "string", SOURCE_FORMS, source_problem)
     criteria: Criteria = field(default_factory=Criteria)
-    dcf: DcfParams = field(default_factory=DcfParams)
+    dcf: DcfParams = field(default_factory=_default_dcf)
     concurrency: int = setting_field(8, "whole", "requests in flight", Range(1, 64).problem)
     rate_limit_per_s: float | None = setting_field(
         None,
@@ -177,8 +230,8 @@ class Settings:
         60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
     )
     heartbeat_s: float = 15.0
-    calls: CallCriteria = field(default_factory=CallCriteria)
-    plan: PlanRules = field(default_factory=PlanRules)
+    calls: CallCriteria = field(default_factory=_default_calls)
+    plan: PlanRules = field(default_factory=_default_plan)
     cash: float | None = setting_field(
         None,
         "number",
@@ -194,7 +247,7 @@ class Settings:
         _absolute_or_empty,
     )
     origins: Mapping[str, str] = field(
-        default_factory=lambda: dict.fromkeys(KEYS, DEFAULT), repr=False, compare=False
+        default_factory=lambda: dict.fromkeys(all_keys(), DEFAULT), repr=False, compare=False
     )
     path: Path = field(default_factory=config_path, repr=False, compare=False)
 
@@ -204,18 +257,20 @@ class Settings:
     def value(self, key: str) -> Any:
         if key in CRITERIA:
             return getattr(self.criteria, key)
-        if key in CALL_FIELDS:
-            return getattr(self.calls, CALL_FIELDS[key])
-        if key in DCF_FIELDS:
-            return getattr(self.dcf, DCF_FIELDS[key])
-        if key in PLAN_RULES:
+        if key in call_fields():
+            return getattr(self.calls, call_fields()[key])
+        if key in dcf_fields():
+            return getattr(self.dcf, dcf_fields()[key])
+        if key in _plan_keys():
             return getattr(self.plan, key)
         return getattr(self, key)
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(key, effective value, origin) for every key, in the documented order."""
         return [
-            (key, self.value(key), self.origins.get(key, DEFAULT)) for key in KEYS if key != "weeks"
+            (key, self.value(key), self.origins.get(key, DEFAULT))
+            for key in all_keys()
+            if key != "weeks"
         ]
 
     def with_command_line(
@@ -242,43 +297,75 @@ class Settings:
         return replace(self, origins=origins, **changes)
 
 
-KEYS: dict[str, Key] = {
-    key.name: key
-    for key in [
-        criterion_key(WEEKS),
-        *(criterion_key(criterion) for criterion in CRITERIA.values()),
-        *call_keys(),
-        *dcf_keys(),
-        *(criterion_key(rule) for rule in PLAN_RULES.values()),
-        *(Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata),
-    ]
-}
+def _setting_keys() -> list[Key]:
+    return [Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata]
+
+
+def _criteria_keys() -> list[Key]:
+    return [criterion_key(WEEKS), *(criterion_key(c) for c in CRITERIA.values())]
+
+
+@functools.cache
+def _plain_keys() -> dict[str, Key]:
+    """The keys whose checks need no rulebook import: the put criteria's and the plain
+    settings'."""
+    return {key.name: key for key in [*_criteria_keys(), *_setting_keys()]}
+
+
+@functools.cache
+def all_keys() -> dict[str, Key]:
+    """Every config key, in the documented order (what `KEYS` is)."""
+    from wheelscan.core.plan_inputs import PLAN_RULES
+
+    plans = [criterion_key(rule) for rule in PLAN_RULES.values()]
+    ordered = [*_criteria_keys(), *call_keys(), *dcf_keys(), *plans, *_setting_keys()]
+    return {key.name: key for key in ordered}
+
+
+def key_spec(key: str) -> Key | None:
+    """The key named `key`, None if there is none (a rulebook is imported only when `key`
+    is not a plain one)."""
+    return _plain_keys().get(key) or all_keys().get(key)
+
+
+def __getattr__(name: str) -> Any:
+    """`KEYS`, the table of every config key, built (importing every rulebook) when asked."""
+    if name == "KEYS":
+        return all_keys()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults with the config file on top (no command line)."""
+    from wheelscan.core.valuation import DcfParams
+
     path = path or config_path()
-    try:
-        stored = parse_config(path.read_text(encoding="utf-8"), path)
-    except FileNotFoundError:
-        stored = {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
-    origins = dict.fromkeys(KEYS, DEFAULT)
-    values: dict[str, Any] = {}
-    for key, value in stored.items():
-        values[key] = float(value) if KEYS[key].kind == "number" else value
-        origins[key] = CONFIG_FILE_ORIGIN
-    if "weeks" in stored:
-        origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {stored['weeks']})"
-    own = {*CRITERIA, *DCF_FIELDS, *CALL_FIELDS, *PLAN_RULES, "weeks"}
+    values = read_config(path)
+    origins = dict.fromkeys(all_keys(), DEFAULT)
+    origins.update(dict.fromkeys(values, CONFIG_FILE_ORIGIN))
+    if "weeks" in values:
+        origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {values['weeks']})"
+    dcf_names = dcf_fields()
+    own = {*CRITERIA, *dcf_names, *call_fields(), *_plan_keys(), "weeks"}
     settings = {key: values[key] for key in values if key not in own}
     settings["calls"] = _calls_from(values)
     settings["plan"] = _plan_from(values)
-    dcf = DcfParams(**{DCF_FIELDS[key]: values[key] for key in values if key in DCF_FIELDS})
+    dcf = DcfParams(**{dcf_names[key]: values[key] for key in values if key in dcf_names})
     return Settings(
         criteria=_criteria_from(values), dcf=dcf, origins=origins, path=path, **settings
     )
+
+
+def reader_settings(source: str | None = None, path: Path | None = None) -> dict[str, Any]:
+    """The plain settings (every `Settings` field that is a config key, by name) in force
+    with `source` from the command line: what `load_settings` and `with_command_line`
+    would give, the file checked as they check it, without building the rulebooks."""
+    values = read_config(path or config_path())
+    plain = {key.name: values.get(key.name, key.default) for key in _setting_keys()}
+    if source is not None:
+        plain["source"] = source
+    parse_source(plain["source"])
+    return plain
 
 
 def effective_settings(
@@ -316,7 +403,7 @@ def set_value(key: str, raw_value: str, path: Path | None = None) -> tuple[Any, 
     them (weeks and max_dte set the same thing).
     """
     path = path or config_path()
-    spec = KEYS.get(key)
+    spec = key_spec(key)
     if spec is None:
         raise ConfigError(_unknown_key_message(key))
     value = spec.parse(raw_value)
@@ -337,7 +424,7 @@ def set_value(key: str, raw_value: str, path: Path | None = None) -> tuple[Any, 
 def unset_value(key: str, path: Path | None = None) -> bool:
     """Remove `key` from the file (back to its default); False when it was not set."""
     path = path or config_path()
-    if key not in KEYS:
+    if key_spec(key) is None:
         raise ConfigError(_unknown_key_message(key))
     if not path.exists():
         return False

@@ -2,20 +2,21 @@
 
 Every criterion-like key is read from its rulebook's fields (`Criterion`): the
 DCF model's under their `DCF_KEYS` names, the covered calls' under `CONFIG_PREFIX`;
-config.py adds the plain settings of `Settings` and assembles `KEYS`.
+config.py adds the plain settings of `Settings` and assembles `KEYS`. The DCF and
+call rulebooks are imported when their keys are first asked for, not with this
+module: the JSON readers (cli/fast.py) load the config without needing them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX
 from wheelscan.core.criterion import Criterion
 from wheelscan.core.errors import InputError
-from wheelscan.core.valuation import DCF_KEYS, DcfParams
 
 
 class ConfigError(InputError):
@@ -104,22 +105,34 @@ def criterion_key(criterion: Criterion) -> Key:
     return Key(criterion.name, criterion.default, criterion.kind, criterion.help, criterion.problem)
 
 
-DCF_FIELDS = {DCF_KEYS[spec.name]: spec.name for spec in fields(DcfParams)}
-"""Config key -> DcfParams field."""
+@functools.cache
+def dcf_fields() -> dict[str, str]:
+    """Config key -> DcfParams field."""
+    from wheelscan.core.valuation import DCF_KEYS, DcfParams
+
+    return {DCF_KEYS[spec.name]: spec.name for spec in fields(DcfParams)}
 
 
 def dcf_keys() -> list[Key]:
+    from wheelscan.core.valuation import DCF_KEYS, DcfParams
+
     return [
         replace(criterion_key(Criterion.of(spec)), name=DCF_KEYS[spec.name])
         for spec in fields(DcfParams)
     ]
 
 
-CALL_FIELDS = {CONFIG_PREFIX + name: name for name in CALL_CRITERIA}
-"""Config key (call_max_delta, ...) -> CallCriteria field."""
+@functools.cache
+def call_fields() -> dict[str, str]:
+    """Config key (call_max_delta, ...) -> CallCriteria field."""
+    from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX
+
+    return {CONFIG_PREFIX + name: name for name in CALL_CRITERIA}
 
 
 def call_keys() -> list[Key]:
+    from wheelscan.core.call_criteria import CALL_CRITERIA, CONFIG_PREFIX
+
     return [replace(criterion_key(c), name=CONFIG_PREFIX + c.name) for c in CALL_CRITERIA.values()]
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.core.errors import InputError
 
 if TYPE_CHECKING:
-    from wheelscan.config import Settings
     from wheelscan.store import PublishedResults, Store, StoreStatus
 
 JSON_FLAG = "--json"
@@ -30,24 +29,26 @@ class NotInResults(InputError):
     """`results TICKER` for a ticker the published scan did not cover."""
 
 
-def reader_store(source: str | None, settings: Settings | None = None) -> Store:
+def reader_store(source: str | None, settings: dict[str, Any] | None = None) -> Store:
     """The store a reading command reads: the namespace of `source`, else of the source in
     force (config.toml's, else yahoo), so a demo or snapshot scan never reads as live.
-    `settings` are the effective settings of `source` when the caller has them."""
-    from wheelscan.config import effective_settings
+    `settings` are `config.reader_settings(source)` when the caller has them (the plain
+    settings only: building the rulebooks would cost these readers more than their reads)."""
+    from wheelscan.config import reader_settings
     from wheelscan.store import Store
 
-    return Store.for_source((settings or effective_settings(source=source)).source)
+    return Store.for_source((settings or reader_settings(source))["source"])
 
 
 def reader_results(source: str | None) -> tuple[Store, PublishedResults, dict[str, Any]]:
     """`reader_store(source)`, its published results, fresh or stale by the configured
     `results_ttl_minutes` (SPEC 5), and the `cash` object as the ledger stands now."""
-    from wheelscan.config import effective_settings
+    from wheelscan.config import reader_settings
 
-    settings = effective_settings(source=source)
+    settings = reader_settings(source)
     store = reader_store(source, settings)
-    return store, store.read_results(settings.results_ttl_minutes), cash_now(settings.cash)
+    published = store.read_results(settings["results_ttl_minutes"])
+    return store, published, cash_now(settings["cash"])
 
 
 def cash_now(cash: float | None) -> dict[str, Any]:
