@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from wheelscan.store import Store
+
+# Property tests run the same examples on every run and never judge by the clock: a
+# deadline or the too-slow health check fail on a busy machine, not on a wrong answer.
+# HYPOTHESIS_PROFILE=explore draws new examples on each run (1000 where a test sets no count).
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", derandomize=True, print_blob=True, **_UNTIMED)
+settings.register_profile("explore", max_examples=1000, **_UNTIMED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -386,7 +386,7 @@ def answers(draw: st.DrawFn, max_rows: int = 6) -> tuple[list[Answer], dict[str,
     return result, quote
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100)
 @given(answers(), RULES)
 def test_generated_chains_match_the_oracle_row_loop(
     drawn: tuple[list[Answer], dict[str, Any]], rules: Rules
@@ -398,7 +398,7 @@ def test_generated_chains_match_the_oracle_row_loop(
     assert len(evaluation.candidates) + sum(evaluation.rejected.values()) == fetched
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200)
 @given(DAYS, ROWS, RULES)
 def test_each_rejected_contract_has_exactly_the_first_reason_that_applies(
     day: date, fields: dict[str, Any], rules: Rules
@@ -413,7 +413,6 @@ def test_each_rejected_contract_has_exactly_the_first_reason_that_applies(
 
 
 @given(st.lists(st.tuples(st.lists(ROWS, max_size=5), DAYS), max_size=4), RULES)
-@settings(deadline=None)
 def test_expirations_evaluated_together_match_each_evaluated_alone(
     windows: list[tuple[list[dict[str, Any]], date]], rules: Rules
 ) -> None:
@@ -440,7 +439,7 @@ QUOTES = st.sampled_from(
 
 
 @given(st.lists(st.tuples(answers(max_rows=4), QUOTES, st.sampled_from([None, 95.0])), max_size=4))
-@settings(deadline=None, max_examples=150)
+@settings(max_examples=100)
 def test_tickers_evaluated_together_match_each_evaluated_alone(
     tickers: list[tuple[tuple[list[Answer], dict[str, Any]], dict[str, Any], float | None]],
 ) -> None:

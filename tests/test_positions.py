@@ -464,7 +464,7 @@ def cycle_premium(model: Model, events: list[Event], symbol: str) -> float:
     return total
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100)
 @given(ledgers())
 def test_every_prefix_folds_to_a_sane_state(model: Model) -> None:
     events = model.events
@@ -481,7 +481,7 @@ def test_every_prefix_folds_to_a_sane_state(model: Model) -> None:
         )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100)
 @given(ledgers())
 def test_adjusted_basis_is_basis_less_the_cycle_premium_per_share(model: Model) -> None:
     state = fold(model.events)
@@ -495,7 +495,7 @@ def test_adjusted_basis_is_basis_less_the_cycle_premium_per_share(model: Model) 
             )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(ledgers(), st.data())
 def test_assigning_a_put_adds_100_shares_per_contract_at_the_strike(
     model: Model, data: st.DataObject
@@ -516,7 +516,7 @@ def test_assigning_a_put_adds_100_shares_per_contract_at_the_strike(
     assert after.realized_pl == pytest.approx(before.realized_pl + put.price * 100 * quantity)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(ledgers())
 def test_a_ledger_closed_out_realizes_its_cash_flow(model: Model) -> None:
     """Close everything the generated ledger left open (expire the shorts, sell the shares):
