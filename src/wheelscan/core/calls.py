@@ -33,7 +33,13 @@ from wheelscan.core.call_criteria import (
 )
 from wheelscan.core.chain_pricing import price_chains
 from wheelscan.core.chains import OptionChain, Underlying
-from wheelscan.core.criteria import first_reasons, optional_float, optional_int
+from wheelscan.core.criteria import (
+    FIGURE_COLUMNS,
+    first_reasons,
+    option_figures,
+    optional_float,
+    optional_int,
+)
 from wheelscan.core.earnings import NextEarnings, spans_earnings
 from wheelscan.core.expiry import days_to_expiry
 from wheelscan.core.ledger import MULTIPLIER
@@ -92,7 +98,7 @@ def _unknown(count: int) -> list[bool | None]:
     return [None] * count
 
 
-def evaluate_calls(
+def covered_calls(
     chains: Sequence[OptionChain],
     underlying: Underlying,
     position: Position,
@@ -101,19 +107,33 @@ def evaluate_calls(
     dividend: ExDividend | None = None,
     *,
     dividend_known: bool = True,
-) -> CallEvaluation:
-    """The covered-call candidates of `position` among the calls of `chains`.
+) -> CoveredCalls:
+    """The covered calls of `position` among the calls of `chains`: the candidates and
+    rejected counts, with what the calls document shows beside them.
 
     `dividend` is the ex-dividend Yahoo lists (None: none); `dividend_known` False says
     it could not be looked up, and the dividend figures are then None. All calls are
     priced as one array, as the puts are (core.criteria.evaluate_chains); σ is solved
     only for the calls that pass every test before `no_iv`.
     """
+
+    def found(evaluation: CallEvaluation) -> CoveredCalls:
+        return CoveredCalls(
+            position=position,
+            min_strike_policy=criteria.min_strike,
+            underlying_price=underlying.price,
+            as_of=underlying.as_of,
+            next_earnings=underlying.next_earnings,
+            ex_dividend=dividend,
+            ex_dividend_known=dividend_known,
+            evaluation=evaluation,
+        )
+
     rate = rate_pct / 100.0
     spot, as_of = underlying.price, underlying.as_of
     priced = price_chains(chains, underlying, rate).calls if chains else None
     if priced is None or len(priced.rows) == 0:
-        return CallEvaluation([], dict.fromkeys(CALL_REJECTION_REASONS, 0))
+        return found(CallEvaluation([], dict.fromkeys(CALL_REJECTION_REASONS, 0)))
     floor = strike_floor(position, criteria.min_strike)
     dte_of_chain = [days_to_expiry(as_of, chain.expiration) for chain in chains]
     spans_of_chain = [spans_earnings(underlying.next_earnings, c.expiration) for c in chains]
@@ -156,7 +176,7 @@ def evaluate_calls(
     is_rejected, rejected = first_reasons(failed, CALL_REJECTION_REASONS)
     rows = np.flatnonzero(~is_rejected)
     if rows.size == 0:
-        return CallEvaluation([], rejected)
+        return found(CallEvaluation([], rejected))
     f, k, t, b, s, m = forward[rows], strike[rows], years[rows], bid[rows], sigma[rows], mid[rows]
     adjusted = position.adjusted_basis
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -193,53 +213,25 @@ def evaluate_calls(
         before: list[bool | None] = list(dividend_of_chain)
     else:
         risks, before = _unknown(rows.size), _unknown(len(chains))
-    candidates = [
-        CallCandidate(
-            contract=calls.contract[j],
-            expiration=chains[c].expiration.isoformat(),
-            dte=dte_of_chain[c],
-            strike=strike_,
-            bid=bid_,
-            ask=ask_,
-            mid=mid_,
-            last=optional_float(last_),
-            iv=iv_,
-            iv_yahoo=optional_float(yahoo_),
-            delta=delta_,
-            prob_otm=otm_,
-            pop=pop_,
-            annualized_return_pct=static_,
-            if_called_return_pct=optional_float(called_),
-            otm_pct=away_,
-            spread_pct=spread_,
-            open_interest=optional_int(interest_),
-            volume=optional_int(traded_),
-            extrinsic=extrinsic_,
-            spans_earnings=spans_of_chain[c],
-            ex_dividend_before_expiry=before[c],
-            early_assignment_risk=risk,
+    candidates = []
+    for j, c, risk, row in zip(rows.tolist(), chain_of_row.tolist(), risks, figures, strict=True):
+        called, away, spread_, interest, traded, extrinsic_ = row[FIGURE_COLUMNS:]
+        day = chains[c].expiration.isoformat()
+        candidates.append(
+            CallCandidate(
+                **option_figures(calls.contract[j], day, dte_of_chain[c], row),
+                if_called_return_pct=optional_float(called),
+                otm_pct=away,
+                spread_pct=spread_,
+                open_interest=optional_int(interest),
+                volume=optional_int(traded),
+                extrinsic=extrinsic_,
+                spans_earnings=spans_of_chain[c],
+                ex_dividend_before_expiry=before[c],
+                early_assignment_risk=risk,
+            )
         )
-        for j, c, risk, (
-            strike_,
-            bid_,
-            ask_,
-            mid_,
-            last_,
-            iv_,
-            yahoo_,
-            delta_,
-            otm_,
-            pop_,
-            static_,
-            called_,
-            away_,
-            spread_,
-            interest_,
-            traded_,
-            extrinsic_,
-        ) in zip(rows.tolist(), chain_of_row.tolist(), risks, figures, strict=True)
-    ]
-    return CallEvaluation(candidates, rejected)
+    return found(CallEvaluation(candidates, rejected))
 
 
 def sort_calls(candidates: Sequence[CallCandidate]) -> list[CallCandidate]:
@@ -313,37 +305,6 @@ class CoveredCalls:
                 {str(reason): int(count) for reason, count in data["rejected"].items()},
             ),
         )
-
-
-def covered_calls(
-    chains: Sequence[OptionChain],
-    underlying: Underlying,
-    position: Position,
-    criteria: CallCriteria,
-    rate_pct: float,
-    dividend: ExDividend | None = None,
-    *,
-    dividend_known: bool = True,
-) -> CoveredCalls:
-    """`evaluate_calls` with what the calls document shows beside the candidates."""
-    return CoveredCalls(
-        position=position,
-        min_strike_policy=criteria.min_strike,
-        underlying_price=underlying.price,
-        as_of=underlying.as_of,
-        next_earnings=underlying.next_earnings,
-        ex_dividend=dividend,
-        ex_dividend_known=dividend_known,
-        evaluation=evaluate_calls(
-            chains,
-            underlying,
-            position,
-            criteria,
-            rate_pct,
-            dividend,
-            dividend_known=dividend_known,
-        ),
-    )
 
 
 def needs_calls(position: Position) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +83,38 @@ def optional_int(value: float) -> int | None:
 
 def optional_float(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+FIGURE_COLUMNS = 11
+"""A priced candidate's figures row starts with these columns, in this order: strike,
+bid, ask, mid, last, iv, iv_yahoo, delta, prob_otm, pop, annualized_return_pct (the
+OptionFigures fields after contract, expiration and dte); its own figures follow."""
+
+
+def option_figures(
+    contract: str, expiration: str, dte: int, row: Sequence[float]
+) -> dict[str, Any]:
+    """The OptionFigures fields of a put or covered-call candidate, from its figures `row`
+    (FIGURE_COLUMNS); Yahoo's last price and IV are None when it sent none."""
+    strike, bid, ask, mid, last, iv, iv_yahoo, delta, prob_otm, pop, annualized = row[
+        :FIGURE_COLUMNS
+    ]
+    return {
+        "contract": contract,
+        "expiration": expiration,
+        "dte": dte,
+        "strike": strike,
+        "bid": bid,
+        "ask": ask,
+        "mid": mid,
+        "last": optional_float(last),
+        "iv": iv,
+        "iv_yahoo": optional_float(iv_yahoo),
+        "delta": delta,
+        "prob_otm": prob_otm,
+        "pop": pop,
+        "annualized_return_pct": annualized,
+    }
 
 
 def first_reasons(failed: np.ndarray, reasons: Sequence[str]) -> tuple[np.ndarray, dict[str, int]]:
@@ -199,40 +232,12 @@ def evaluate_tickers(tickers: Sequence[TickerChains], criteria: Criteria) -> lis
     days = [c.expiration.isoformat() for c in chains]
     values = [tickers[i].intrinsic_value for i in ticker_of_chain]
     contracts = puts.contract
-    for j, c, (
-        k,
-        b,
-        a,
-        m,
-        price,
-        v,
-        v_yahoo,
-        d,
-        p,
-        profit,
-        annual,
-        away,
-        cushion,
-        sp,
-        interest,
-        traded,
-    ) in zip(rows.tolist(), chain_of_row[rows].tolist(), figures, strict=True):
+    for j, c, row in zip(rows.tolist(), chain_of_row[rows].tolist(), figures, strict=True):
+        k, b = row[0], row[1]
+        away, cushion, sp, interest, traded = row[FIGURE_COLUMNS:]
         found[ticker_of_chain[c]].append(
             Candidate(
-                contract=contracts[j],
-                expiration=days[c],
-                dte=dte_of_chain[c],
-                strike=k,
-                bid=b,
-                ask=a,
-                mid=m,
-                last=optional_float(price),
-                iv=v,
-                iv_yahoo=optional_float(v_yahoo),
-                delta=d,
-                prob_otm=p,
-                pop=profit,
-                annualized_return_pct=annual,
+                **option_figures(contracts[j], days[c], dte_of_chain[c], row),
                 otm_pct=away,
                 cushion_pct=cushion,
                 spread_pct=sp,
