@@ -64,6 +64,16 @@ class LoopProbe:
     def worst(self) -> float:
         return max(self.lateness_ms, default=0.0)
 
+    def cpu_in_worst(self) -> float:
+        """The loop's CPU in the largest stall: near the stall, the app was busy; near 0,
+        it waited (for a core, or for the GIL another thread of the app held)."""
+        if not self.lateness_ms:
+            return 0.0
+        return self.busy_ms[self.lateness_ms.index(self.worst())]
+
+    def over(self, limit_ms: float) -> int:
+        return sum(lateness > limit_ms for lateness in self.lateness_ms)
+
     def p99(self) -> float:
         if len(self.lateness_ms) < 2:
             return self.worst()
@@ -138,7 +148,9 @@ async def _measure(tickers: int, timeout_s: float) -> dict[str, object]:
         "ticker nodes in the tree at the end": nodes,
         "scan outcome": outcome,
         "largest stall while scanning (ms)": busy.worst(),
+        "loop CPU in the largest stall (ms)": busy.cpu_in_worst(),
         "largest loop CPU between two firings while scanning (ms)": max(busy.busy_ms, default=0),
+        f"stalls over {STALL_TARGET_MS:.0f} ms while scanning": busy.over(STALL_TARGET_MS),
         "p99 timer lateness while scanning (ms)": busy.p99(),
         "timer firings while scanning": len(busy.lateness_ms),
         "largest stall while idle, same app (ms)": idle.worst(),

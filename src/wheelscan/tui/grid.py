@@ -158,7 +158,7 @@ class RowsTable(LineView, Generic[RowData]):
         else:
             index = scroll_y + y - 1
             if index >= len(self.keys):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self.base_style)
             text = self.line_text(index)
             style = (
                 self.get_component_rich_style("rows-table--cursor")
@@ -166,8 +166,8 @@ class RowsTable(LineView, Generic[RowData]):
                 else Style()
             )
         segments = list(text.render(self.app.console))
-        strip = Strip(Segment.apply_style(segments, self.rich_style + style))
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style + style)
+        strip = Strip(Segment.apply_style(segments, self.base_style + style))
+        return strip.crop_extend(scroll_x, scroll_x + width, self.base_style + style)
 
     # -- keys and mouse -----------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import ClassVar
 
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -59,13 +60,14 @@ def runs(rows: Iterable[int]) -> Iterator[tuple[int, int]]:
 
 
 def thumb(virtual: int, window: int, position: float) -> tuple[int, int]:
-    """Where a vertical scrollbar `window` cells high draws its thumb, in the eighths of
-    a cell Textual's ScrollBarRender draws in: the same, the bar looks the same."""
+    """The cells where a vertical scrollbar `window` cells high draws its thumb (Textual's
+    ScrollBarRender draws its ends in eighths of a cell; a bar is redrawn when its thumb
+    moves by a cell, not at every eighth: redrawing it costs a frame of several ms)."""
     if not window or virtual <= window:
         return (0, 0)
     size = max(1.0, window * window / virtual)
-    start = int((window - size) * position / (virtual - window) * 8)
-    return start, start + ceil(size * 8)
+    start = (window - size) * position / (virtual - window)
+    return int(start), ceil(start + size)
 
 
 class LineView(ScrollView, can_focus=True):
@@ -79,6 +81,19 @@ class LineView(ScrollView, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.thumb_drawn = (0, 0)
+        self.style_drawn: Style | None = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's style, worked out from its CSS once until the CSS changes
+        (`rich_style` works it out at every call: most of the cost of drawing a line)."""
+        if self.style_drawn is None:
+            self.style_drawn = self.rich_style
+        return self.style_drawn
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.style_drawn = None
 
     @property
     def line_count(self) -> int:

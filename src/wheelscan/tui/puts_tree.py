@@ -331,9 +331,9 @@ class PutsTree(LineView):
         strip = kept.get(ref.contract)
         if strip is None:
             segments = Segment.apply_style(
-                self.line_text(index).render(self.app.console), self.rich_style
+                self.line_text(index).render(self.app.console), self.base_style
             )
-            strip = kept[ref.contract] = Strip(segments).crop_extend(0, width, self.rich_style)
+            strip = kept[ref.contract] = Strip(segments).crop_extend(0, width, self.base_style)
         if index != self.cursor:
             return strip
         cursor = self.get_component_rich_style("puts-tree--cursor")
@@ -341,18 +341,18 @@ class PutsTree(LineView):
         return Strip(Segment.apply_style(strip, post_style=over), strip.cell_length)
 
     def _blank(self, width: int) -> Strip:
-        return Strip.blank(width, self.rich_style)
+        return Strip.blank(width, self.base_style)
 
     def _hint_line(self, y: int, width: int) -> Strip:
         """Line `y` of the hint: a blank line, then the hint wrapped 4 cells in."""
         lines = Text(self.hint).wrap(self.app.console, max(10, width - 8)) if self.hint else []
         if not 1 <= y <= len(lines):
             return self._blank(width)
-        style = self.rich_style + self.get_component_rich_style("puts-tree--guide")
+        style = self.base_style + self.get_component_rich_style("puts-tree--guide")
         text = Text("    ", style=style) + lines[y - 1]
         text.stylize(style)
         segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, self.base_style)
 
     # -- keys and mouse -----------------------------------------------------------------
 
