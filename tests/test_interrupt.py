@@ -7,36 +7,15 @@ Real processes on real files: the scan's demo requests hang (a huge
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cli_support import start, until
 from wheelscan.store import Store
 
 HANGING = {"WHEELSCAN_DEMO_LATENCY": "3600"}
-
-
-def wheelscan(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "wheelscan", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def until(condition: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
 
 
 def scanning(store: Store) -> bool:
@@ -47,16 +26,14 @@ def scanning(store: Store) -> bool:
 
 @pytest.mark.parametrize("command", [["scan"], ["refresh"]])
 def test_ctrl_c_cancels_with_one_line_and_exit_130_keeping_the_results(
-    wheelscan_home: Path, command: list[str]
+    refreshed_home: Path, command: list[str]
 ) -> None:
-    store = Store.for_source("demo", wheelscan_home / "cache")
-    published = wheelscan("refresh", "--source", "demo")
-    assert published.communicate(timeout=300)[1] == "" and published.returncode == 0
+    store = Store.for_source("demo", refreshed_home / "cache")
     before = store.read_results()
     assert before.results and before.scan is not None
 
     # --fresh: the published scan's answers are in the answer cache and would be used.
-    process = wheelscan(*command, "--source", "demo", "--fresh", env=HANGING)
+    process = start(*command, "--source", "demo", "--fresh", env=HANGING)
     try:
         until(lambda: scanning(store), "the scan runs")
         process.send_signal(signal.SIGINT)

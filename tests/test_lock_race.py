@@ -8,28 +8,16 @@ while other processes try the lock has demo requests that hang (a huge
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cli_support import start, until, wheelscan
 from wheelscan.store import Store
 
 HANGING = {"WHEELSCAN_DEMO_LATENCY": "3600"}
-
-
-def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "wheelscan", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @contextmanager
@@ -40,13 +28,6 @@ def killed_at_exit(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[
     finally:
         process.kill()
         process.communicate(timeout=60)
-
-
-def until(condition: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
 
 
 def test_of_eight_refreshes_started_at_once_exactly_one_takes_the_lock(
@@ -87,21 +68,10 @@ def test_a_killed_scans_lock_is_taken_over_at_once(wheelscan_home: Path) -> None
     )
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
-    status = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "status", "--source", "demo", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    report = json.loads(status.stdout)
+    report = json.loads(wheelscan("status", "--source", "demo", "--json").stdout)
     assert report["lock"] is None, "a provably dead owner holds nothing"
     assert report["interrupted"] is True and report["progress"]["state"] == "RUNNING"
-    after = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    after = wheelscan("refresh", "--source", "demo")
     assert after.returncode == 0, after.stderr
     assert store.read_results().results
     history, _ = store.read_history()
