@@ -157,6 +157,8 @@ def test_tickers_sort_by_their_best_candidate_and_those_without_one_go_last() ->
     assert [r.symbol for r in book().visible(everything, by_price)] == [
         "NVDA", "KOF", "KO", "T", "ZZZ"
     ]  # fmt: skip
+    assert book().visible_symbols(everything, by_price) == ["NVDA", "KOF", "KO", "T", "ZZZ"]
+    assert book().visible_symbols(ResultsFilter.parse("ko"), by_return) == ["KO", "KOF"]
     nvda = book().shown("NVDA", everything, SortOrder("delta", descending=False))
     assert [c["contract"] for c in nvda.candidates] == ["NVDA-B", "NVDA-A"]
 

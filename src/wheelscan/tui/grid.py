@@ -130,11 +130,11 @@ class RowsTable(LineView, Generic[RowData]):
 
     @property
     def cursor_key(self) -> str | None:
-        return self.keys[self.cursor] if 0 <= self.cursor < len(self.keys) else None
+        return self.at_cursor(self.keys)
 
     @property
     def cursor_data(self) -> RowData | None:
-        return self.data[self.cursor] if 0 <= self.cursor < len(self.data) else None
+        return self.at_cursor(self.data)
 
     def line_text(self, index: int) -> Text:
         """Row `index` as it is drawn (without the cursor's style)."""

@@ -9,10 +9,10 @@ setting `virtual_size` asks for one even when nothing on screen moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from math import ceil
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
+
+Item = TypeVar("Item")
 
 LINE_KEYS: list[BindingType] = [
     Binding("up", "cursor(-1)", "Up", show=False),
@@ -99,6 +101,10 @@ class LineView(ScrollView, can_focus=True):
     def line_count(self) -> int:
         """How many lines the cursor moves over."""
         raise NotImplementedError
+
+    def at_cursor(self, items: Sequence[Item]) -> Item | None:
+        """The item of `items` (one per line) the cursor is on."""
+        return items[self.cursor] if 0 <= self.cursor < len(items) else None
 
     @property
     def lines_shown(self) -> int:

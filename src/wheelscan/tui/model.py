@@ -148,9 +148,18 @@ class ResultsBook:
         return replace(shown, result={**shown.result, "candidates": order.within_ticker(shown)})
 
     def visible(self, rules: RowRule, order: RowOrder) -> list[TickerRow]:
-        """The tickers `rules` lets through, in `order`."""
-        shown = (self.shown(symbol, rules, order) for symbol in self.rows)
-        return sorted((row for row in shown if row is not None), key=order.ticker_key)
+        """The tickers `rules` lets through, in `order`, each as `shown`."""
+        rows = (self.shown(symbol, rules, order) for symbol in self.visible_symbols(rules, order))
+        return [row for row in rows if row is not None]
+
+    def visible_symbols(self, rules: RowRule, order: RowOrder) -> list[str]:
+        """The symbols of the tickers `rules` lets through, in `order` (a ticker's place
+        does not depend on its candidates' order, which is not worked out here)."""
+        kept = (rules.apply(row) for row in self.rows.values())
+        return [
+            row.symbol
+            for row in sorted((row for row in kept if row is not None), key=order.ticker_key)
+        ]
 
     def contracts(self, rules: RowRule, order: RowOrder) -> list[tuple[TickerRow, CandidateData]]:
         """Every candidate `rules` lets through, across tickers, in `order`."""

@@ -151,7 +151,7 @@ class PutsTree(LineView):
 
     @property
     def cursor_ref(self) -> NodeRef | None:
-        return self.lines[self.cursor] if 0 <= self.cursor < len(self.lines) else None
+        return self.at_cursor(self.lines)
 
     def line_text(self, index: int) -> Text:
         """Line `index` as drawn (without the cursor's style)."""

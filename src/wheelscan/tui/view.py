@@ -189,7 +189,7 @@ class MainView(Vertical):
         marks = self._marks(frozenset())
         self.leaf_keys = tuple(c.key for c in marks.columns)
         self.query_one(ColumnHeader).show(list(marks.columns))
-        symbols = self.tree.prune([row.symbol for row in self.book.visible(rules, order)], order)
+        symbols = self.tree.prune(self.book.visible_symbols(rules, order), order)
         self._after_rows(rules)
         return symbols
 
