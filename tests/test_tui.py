@@ -107,7 +107,7 @@ async def test_s_starts_a_scan_process_whose_tickers_stream_into_the_tree(
     app = make_app(tmp_path, concurrency=1)
     seen: list[tuple[int, int, int]] = []
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.query_one("#empty").display)
+        await wait_until(pilot, lambda: app.main.tree.showing_hint)
         assert tickers(app) == []
         await pilot.press("s")
         assert app.scan.mode == "scanning"
