@@ -79,6 +79,18 @@ def test_app_stall_probe_sees_the_scan_finish() -> None:
     assert result.figures["3 tickers: ticker nodes in the tree at the end"] == 3
     assert result.figures["3 tickers: scan outcome"] == "SUCCEEDED"
     assert result.figures["3 tickers: timer firings while scanning"] > 0
+    figures = {name.removeprefix("3 tickers: "): value for name, value in result.figures.items()}
+    reloaded = figures["until the published results are reloaded and drawn (s)"]
+    assert reloaded >= figures["scan process, wall time until the tree is full (s)"]
+    # the loop's CPU between two firings is at most the wall time between them
+    stall = figures["largest stall while scanning (ms)"]
+    assert figures["loop CPU in the largest stall (ms)"] <= stall + 1000 * app_stall.PROBE_S
+
+
+def test_app_stall_command_line_refuses_a_run_count_of_zero() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        app_stall.main(["--runs", "0"])
+    assert exit_info.value.code == 2
 
 
 def test_runner_refuses_an_unknown_benchmark() -> None:
