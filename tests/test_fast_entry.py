@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from wheelscan.cli.fast import fast_reader
+from wheelscan.config import effective_settings, reader_settings
 
 VIA_TYPER = "import sys; from wheelscan.cli.main import run; sys.argv[0] = 'wheelscan'; run()"
 HEAVY = (
@@ -167,3 +168,18 @@ def test_only_the_two_json_readers_take_the_fast_path(
     args: list[str], expected: tuple[str, str | None, str | None] | None
 ) -> None:
     assert fast_reader(args) == expected
+
+
+def test_the_readers_plain_settings_are_what_the_full_settings_hold(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'source = "demo"\ncash = 50000\nresults_ttl_minutes = 30\nmax_delta = 0.25\n'
+        "call_max_delta = 0.2\nmax_rolls = 2\n"
+    )
+    for file in (path, tmp_path / "missing.toml"):
+        for source in (None, "yahoo"):
+            plain = reader_settings(source, file)
+            full = effective_settings(source=source, path=file)
+            assert plain == {key: full.value(key) for key in plain}
+    assert reader_settings(None, path)["source"] == "demo"
+    assert repr(reader_settings(None, path)["cash"]) == "50000.0", "a float, as Settings holds it"
