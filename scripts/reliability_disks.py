@@ -14,16 +14,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import socket
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from reliability_support import QQQ_DIR, Budget, Case, Home, finish, results_problem
+
+import disks  # tests/disks.py: reliability_support puts tests/ on the path
 
 SNAPSHOT_LIMIT = 16 * 1024 * 1024
 QQQ_DATED = "QQQ_1795564800.json"
@@ -173,29 +173,6 @@ def _only_hostile(home: Home, directory: Path, rng: random.Random, case: Case) -
 # --- full and read-only disks -----------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _tmpfs(root: Path) -> Iterator[Path]:
-    point = Path(tempfile.mkdtemp(dir=root))
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(point)],
-                   check=True)  # fmt: skip
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=True)
-
-
-def _fill(directory: Path) -> None:
-    """Write zeros until the file system has not one byte left (ENOSPC)."""
-    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * size)
-    finally:
-        os.close(fd)
-
-
 KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
@@ -208,7 +185,7 @@ DISK_MODES = ("read-only", "read-only after a SIGKILL", "full")
 
 
 def full_or_read_only(case: Case, root: Path, rng: random.Random, budget: Budget) -> None:
-    if os.geteuid() != 0:
+    if not disks.can_mount():
         case.notes["skipped"] = "not root: a tmpfs cannot be mounted"
         return
     for trial in range(case.planned):
@@ -216,7 +193,7 @@ def full_or_read_only(case: Case, root: Path, rng: random.Random, budget: Budget
             break
         mode = DISK_MODES[trial % len(DISK_MODES)]
         case.count(mode)
-        with _tmpfs(root) as mount:
+        with disks.tmpfs(Path(tempfile.mkdtemp(dir=root)), size="8m") as mount:
             case.record(_on_a_bad_disk(Home(mount), mode, mount))
 
 
@@ -230,10 +207,10 @@ def _on_a_bad_disk(home: Home, mode: str, mount: Path) -> list[str]:
         finish(home.python(KILLED_WRITER, str(home.cache)))
         last_run = "after the crash"
     if mode == "full":
-        _fill(mount)
+        disks.fill(mount)
         errno_name = "ENOSPC"
     else:
-        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        disks.make_read_only(mount)
         errno_name = "EROFS"
     problems = []
     shown = home.run("results", "--json", "--source", "demo")

@@ -14,6 +14,7 @@ with hung threads, what a command imports, no terminal.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import subprocess
@@ -115,6 +116,7 @@ def wheelscan(
             code = _exit_code(done)
         finally:
             sys.argv = argv
+            gc.collect()  # closes the command's store connections, as its exit would
         out = stdout.getvalue().decode("utf-8", "replace")
         err = stderr.getvalue().decode("utf-8", "replace")
     return Ran(code, out, err)

@@ -29,11 +29,13 @@ from typing import TYPE_CHECKING, Any
 import diskcache
 import pytest
 
+import disks
+from cli_support import until, wheelscan
 from wheelscan.store import Store, StoreError
 from wheelscan.store.owner import process_start_time
 
 if TYPE_CHECKING:
-    from conftest import FakeClock
+    from conftest import DemoRefreshed, FakeClock
 
 DEADLINE_S = 20
 """A child that must not block gets this long; a wedged store call used to take 60 s."""
@@ -53,12 +55,7 @@ def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def wheelscan(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WHEELSCAN_HOME": str(home), "WHEELSCAN_DEMO_LATENCY": "0"}
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True, text=True, timeout=timeout, env=env,
-    )  # fmt: skip
+NO_LATENCY = {"WHEELSCAN_DEMO_LATENCY": "0"}
 
 
 def published_document(scan_id: str, now: float) -> dict[str, Any]:
@@ -167,18 +164,18 @@ def test_a_killed_refresh_lets_the_next_refresh_scan_at_once(wheelscan_home: Pat
         [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo", "--force"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
-    store, deadline = Store.for_source("demo", wheelscan_home / "cache"), 600
+    store = Store.for_source("demo", wheelscan_home / "cache")
     try:
-        while (holder := store.lock_holder()) is None:
-            assert hanging.poll() is None and deadline > 0, "the refresh never took the lock"
-            deadline -= 1
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                hanging.wait(timeout=0.1)
-        assert holder.pid == hanging.pid
+        until(
+            lambda: store.lock_holder() is not None or hanging.poll() is not None,
+            "the refresh takes the lock",
+        )
+        holder = store.lock_holder()
+        assert holder is not None and holder.pid == hanging.pid, "the refresh took the lock"
     finally:
         hanging.kill()
         hanging.wait(timeout=DEADLINE_S)
-    done = wheelscan(wheelscan_home, "refresh", "--source", "demo", "--force")
+    done = wheelscan("refresh", "--source", "demo", "--force", env=NO_LATENCY)
     assert done.returncode == 0, done.stderr
 
 
@@ -261,28 +258,14 @@ def test_a_stopped_writer_wedges_no_reader_and_no_writer(
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs mounted for the test (needs root; CI runs as root)."""
-    if os.geteuid() != 0:
+    if not disks.can_mount():
         pytest.skip("mounting a tmpfs needs root (CI runs these as root)")
-    point = tmp_path / "mnt"
-    point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(point)],
-                   check=True)  # fmt: skip
-    try:
+    with disks.tmpfs(tmp_path / "mnt") as point:
         yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=True)
 
 
 def fill(directory: Path) -> None:
-    """Write zeros until the file system has not one byte left (ENOSPC)."""
-    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * size)
-    finally:
-        os.close(fd)
+    disks.fill(directory)
     assert os.statvfs(directory).f_bavail == 0
 
 
@@ -308,7 +291,7 @@ def test_a_read_only_disk_shows_intact_results_and_writers_fail_in_one_line(
         assert run_python(KILLED_WRITER, str(store.directory)).returncode == -signal.SIGKILL
         assert (store.directory / "cache.db-wal").stat().st_size > 0
         last_run = "after the crash"
-    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    disks.make_read_only(tmpfs)
     reader = Store(store.directory)
     published = reader.read_results()
     assert published.warning is None and set(published.results) == {"AAPL"}
@@ -317,17 +300,19 @@ def test_a_read_only_disk_shows_intact_results_and_writers_fail_in_one_line(
     with pytest.raises(StoreError) as raised:
         reader.acquire_lock("s2", "watchlist")
     assert "is read-only (EROFS)" in str(raised.value) and one_line(str(raised.value))
-    shown = wheelscan(tmpfs, "results", "--json")
+    shown = wheelscan("results", "--json", home=tmpfs)
     assert shown.returncode == 0 and shown.stderr == ""
     assert list(json.loads(shown.stdout)["results"]) == ["AAPL"]
-    refresh = wheelscan(tmpfs, "refresh", "--source", "demo", "--force")
+    refresh = wheelscan("refresh", "--source", "demo", "--force", home=tmpfs, env=NO_LATENCY)
     assert refresh.returncode == 1, refresh.stderr
     assert "read-only (EROFS)" in refresh.stderr and "Traceback" not in refresh.stderr
     assert refresh.stderr.count("\n") <= 2, refresh.stderr  # the log's warning and the failure
 
 
-def test_a_full_disk_shows_intact_results_and_writers_fail_in_one_line(tmpfs: Path) -> None:
-    assert wheelscan(tmpfs, "refresh", "--source", "demo", "--force").returncode == 0
+def test_a_full_disk_shows_intact_results_and_writers_fail_in_one_line(
+    tmpfs: Path, demo_refreshed: DemoRefreshed
+) -> None:
+    demo_refreshed.copy_to(tmpfs)
     assert not (tmpfs / "cache" / "cache.db-shm").exists(), "a reader must create it: no room"
     fill(tmpfs)
     reader = Store.for_source("demo", tmpfs / "cache")
@@ -337,9 +322,9 @@ def test_a_full_disk_shows_intact_results_and_writers_fail_in_one_line(tmpfs: Pa
     with pytest.raises(StoreError) as raised:
         reader.acquire_lock("s2", "watchlist")
     assert "is full (ENOSPC)" in str(raised.value) and one_line(str(raised.value))
-    shown = wheelscan(tmpfs, "results", "--json", "--source", "demo")
+    shown = wheelscan("results", "--json", "--source", "demo", home=tmpfs)
     assert shown.returncode == 0 and json.loads(shown.stdout)["results"] == published.results
-    refresh = wheelscan(tmpfs, "refresh", "--source", "demo", "--force")
+    refresh = wheelscan("refresh", "--source", "demo", "--force", home=tmpfs, env=NO_LATENCY)
     assert refresh.returncode == 1, refresh.stderr
     assert "ENOSPC" in refresh.stderr and "Traceback" not in refresh.stderr
     assert refresh.stderr.count("\n") <= 2, refresh.stderr
@@ -360,27 +345,27 @@ def test_a_damaged_database_reads_as_corrupted_and_cache_clear_repairs_it(
         data[page + 8 : page + 200] = bytes(range(192))
     database.write_bytes(bytes(data))
     for args in (["results"], ["status"], ["history"]):
-        done = wheelscan(wheelscan_home, *args)
+        done = wheelscan(*args)
         assert done.returncode == 0 and one_line(done.stderr), done.stderr
         assert "corrupted" in done.stderr, (args, done.stderr)
-    cleared = wheelscan(wheelscan_home, "cache", "clear")
+    cleared = wheelscan("cache", "clear")
     assert cleared.returncode == 0 and "removed" in cleared.stdout, cleared.stderr
-    assert wheelscan(wheelscan_home, "results").stderr == ""
+    assert wheelscan("results").stderr == ""
 
 
 def test_a_directory_named_cache_db(wheelscan_home: Path) -> None:
     database = wheelscan_home / "cache" / "cache.db"
     database.mkdir(parents=True)
     (database / "something").write_text("not ours")
-    shown = wheelscan(wheelscan_home, "results")
+    shown = wheelscan("results")
     assert shown.returncode == 0 and one_line(shown.stderr)
     assert f"{database} is a directory" in shown.stderr
-    cleared = wheelscan(wheelscan_home, "cache", "clear")
+    cleared = wheelscan("cache", "clear")
     assert cleared.returncode == 1 and one_line(cleared.stderr)
     assert f"{database} is a directory" in cleared.stderr and "remove it" in cleared.stderr
     assert (database / "something").exists(), "what is not the cache's is left for the user"
     (database / "something").unlink()
-    cleared = wheelscan(wheelscan_home, "cache", "clear")
+    cleared = wheelscan("cache", "clear")
     assert cleared.returncode == 0 and not database.is_dir(), cleared.stderr
 
 
@@ -413,7 +398,7 @@ def test_refresh_wait_behind_an_undecodable_lock_scans(wheelscan_home: Path) -> 
     for namespace in ("yahoo", "demo"):
         Store(directory, namespace=namespace).acquire_lock("s0", "watchlist")
         plant(directory, f"scanner:{namespace}:scan_in_progress", pickle_bytes(), mode=4)
-    done = wheelscan(wheelscan_home, "refresh", "--source", "demo", "--force", "--wait")
+    done = wheelscan("refresh", "--source", "demo", "--force", "--wait", env=NO_LATENCY)
     assert done.returncode == 0, done.stderr
     assert Store(directory, namespace="demo").lock_holder() is None
 
@@ -459,7 +444,7 @@ def test_a_symlinked_log_is_refused_in_one_line(wheelscan_home: Path, link: str)
     if link == "logs":
         path.rmdir()
     path.symlink_to(target if link == "logs" else target / "stolen.log")
-    done = wheelscan(wheelscan_home, "refresh", "--source", "demo", "--force")
+    done = wheelscan("refresh", "--source", "demo", "--force", env=NO_LATENCY)
     assert done.returncode == 2 and one_line(done.stderr), done.stderr
     assert f"{path} is a symlink" in done.stderr
     assert list(target.iterdir()) == []
