@@ -35,6 +35,9 @@ from typing import Any
 HERE = Path(__file__).resolve()
 KILLS_ENV = "WHEELSCAN_KILLS"
 WORKER_ENV = {"WHEELSCAN_DEMO_LATENCY": "0.01", "WHEELSCAN_DEBUG": ""}
+READ_PAUSE_S = 0.05
+"""A reader's pause between rounds: ten times the pace of the terminal app following a scan
+(tui/following.py), and room on the CPU for the scans."""
 SLACK = timedelta(seconds=1)  # as_of is a whole second (Yahoo's regularMarketTime)
 SOURCE = ("--source", "demo")
 """What the scanners scan and the readers read: the demo's namespace (SPEC 5)."""
@@ -80,15 +83,16 @@ def status_problem(document: dict[str, Any]) -> str | None:
 
 
 def _cli(*args: str) -> tuple[int, str]:
-    """One `wheelscan ARGS` in this process (its output captured), as main.run would exit."""
-    from wheelscan.cli import main
+    """One `wheelscan ARGS` in this process (its output captured) through the console entry
+    (its fast path reads `results --json` and `status --json`), as it would exit."""
+    from wheelscan.cli import fast
 
     out, err = io.StringIO(), io.StringIO()
     argv = sys.argv
     sys.argv = ["wheelscan", *args]
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main.run()
+            fast.run()
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else 0
@@ -124,7 +128,7 @@ def _spy_on_the_lock(log_path: Path) -> None:
 
 def _await_go(go: Path, ready: Path) -> float:
     """Say this worker has imported, wait for the driver's go; returns the deadline."""
-    from wheelscan.cli import main  # noqa: F401  (imported before the clock starts)
+    from wheelscan.cli import fast  # noqa: F401  (imported before the clock starts)
 
     ready.touch()
     while not go.exists():
@@ -180,7 +184,7 @@ def reader(spec: dict[str, Any]) -> None:
                 problems.append(f"{command}: {problem}")
         if last_round:
             break
-        time.sleep(0.02)  # a polling reader, as the terminal app is; leaves the CPU to scans
+        time.sleep(READ_PAUSE_S)
     out = {"reads": reads, "problems": problems[:20], "scans_seen": seen}
     Path(spec["out"]).write_text(json.dumps(out))
 
@@ -226,13 +230,10 @@ def _wait_for(paths: list[Path], procs: list[subprocess.Popen[bytes]], timeout: 
 
 
 def watchlist_symbols(home: Path) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "watchlist", "list", "--json"],
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    from cli_support import wheelscan
+
+    done = wheelscan("watchlist", "list", "--json", home=home)
+    assert done.returncode == 0, done.stderr
     entries = json.loads(done.stdout)
     entries = entries.get("tickers", entries) if isinstance(entries, dict) else entries
     return {e["symbol"] for e in entries if e.get("active", True)}
@@ -341,28 +342,31 @@ class KillReport:
 
 
 def published(home: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "results", "--json", *SOURCE],
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return json.loads(done.stdout)
+    """`results --json` of the demo namespace, read in this process."""
+    from cli_support import wheelscan
+
+    return json.loads(wheelscan("results", "--json", *SOURCE, home=home).stdout)
 
 
 def run_kills(home: Path, kills: int, lock_ttl_s: float = 1.5) -> KillReport:
-    """SIGKILL `kills` watchlist scans at random points; after each, check and rescan."""
+    """SIGKILL `kills` watchlist scans (real processes) at random points; after each, check
+    and rescan (in this process)."""
+    from cli_support import wheelscan
+
     home.mkdir(parents=True, exist_ok=True)
     watchlist = watchlist_symbols(home)
-    env = _env(home, WHEELSCAN_LOCK_TTL=str(lock_ttl_s), WHEELSCAN_DEMO_LATENCY="0.03")
-    scan = [sys.executable, "-m", "wheelscan", "scan", *SOURCE, "--json"]
+    overrides = {"WHEELSCAN_LOCK_TTL": str(lock_ttl_s), "WHEELSCAN_DEMO_LATENCY": "0.03"}
+    env = _env(home, **overrides)
+    scan = ("scan", *SOURCE, "--json")
     report = KillReport()
     rng = random.Random(int(os.environ.get("WHEELSCAN_KILL_SEED", "7")))
     for cycle in range(kills):
         before = published(home).get("scan")
         victim = subprocess.Popen(
-            scan, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "wheelscan", *scan],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(rng.uniform(0.3, 3.0))  # imports, lock, mid-scan, publishing, or done
         victim.send_signal(signal.SIGKILL)
@@ -379,7 +383,7 @@ def run_kills(home: Path, kills: int, lock_ttl_s: float = 1.5) -> KillReport:
         waited_until = time.time() + lock_ttl_s + 30
         code = 75
         while code == 75 and time.time() < waited_until:
-            code = subprocess.run(scan, env=env, capture_output=True, timeout=120).returncode
+            code = wheelscan(*scan, home=home, env={**WORKER_ENV, **overrides}).returncode
             if code == 75:
                 time.sleep(0.2)
         newest = published(home)
