@@ -3,22 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_support import wheelscan
+
 ONLY_WATCHLIST = "only watchlist scans publish"
-
-
-def wheelscan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=os.environ.copy(),
-    )
 
 
 def test_an_adhoc_scan_and_the_empty_results_say_only_watchlist_scans_publish(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import wheelscan
 from wheelscan.core.scan_record import SCHEMA_VERSION
 
 QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
@@ -29,16 +27,6 @@ RESULT_KEYS = {
     "underlying_price", "as_of", "intrinsic_value", "rejected", "candidates", "market_state",
     "next_earnings", "intrinsic_value_source", "valuation", "expirations", "top_rejections",
 }  # fmt: skip
-
-
-def wheelscan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_scan_json_is_one_document_of_the_current_schema() -> None:
