@@ -2,8 +2,9 @@
 watchlist files. Every run must end with its documented code and, when it refuses, one
 line on stderr; never a traceback. Symbols never reach outside a snapshot directory.
 
-In-process runs go through `wheelscan.cli.main.run` (the console-script entry, which turns
-errors into one line) inside typer's CliRunner isolation; a few run as real processes.
+In-process runs go through the console-script entry (`wheelscan.cli.fast.run`, which
+turns errors into one line) inside typer's CliRunner isolation (tests/cli_support.py); a few
+run as real processes: what the interpreter does with an argument before wheelscan sees it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,9 +20,9 @@ import pytest
 import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from wheelscan.cli import main
+from cli_support import PROCESS_TIMEOUT_S, Ran
+from cli_support import wheelscan as run_cli
 from wheelscan.config import KEYS
 from wheelscan.yahoo.snapshot_files import SnapshotFileError
 from wheelscan.yahoo.transports import EMPTY_RESULT, SnapshotTransport
@@ -30,7 +30,6 @@ from wheelscan.yahoo.transports import EMPTY_RESULT, SnapshotTransport
 QQQ_DIR = Path(__file__).parent / "fixtures" / "qqq"
 HOSTILE = settings(
     max_examples=int(os.environ.get("WHEELSCAN_HOSTILE_EXAMPLES", "25")),
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 PATHLIKE_SYMBOLS = [
@@ -51,36 +50,11 @@ PATHLIKE_SYMBOLS = [
 ]
 
 
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str) -> Ran:
-    """`wheelscan ARGS` through `main.run`, its output captured by CliRunner's isolation."""
-    runner = CliRunner()
-    argv = sys.argv
-    with runner.isolation() as (stdout, stderr, _mixed):
-        sys.argv = ["wheelscan", *args]
-        try:
-            main.run()
-            code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
-        finally:
-            sys.argv = argv
-        out = stdout.getvalue().decode("utf-8", "replace")
-        err = stderr.getvalue().decode("utf-8", "replace")
-    return Ran(code, out, err)
-
-
 def assert_clean_ending(ran: Ran, allowed: tuple[int, ...] = (0, 2)) -> None:
     """A documented exit code; a refusal is one line on stderr; no traceback anywhere."""
-    assert ran.code in allowed, (ran.code, ran.stderr[-800:])
+    assert ran.returncode in allowed, (ran.returncode, ran.stderr[-800:])
     assert "Traceback" not in ran.stdout + ran.stderr
-    if ran.code == 2:
+    if ran.returncode == 2:
         lines = [line for line in ran.stderr.splitlines() if line.strip()]
         assert len(lines) == 1, ran.stderr
         assert lines[0].startswith("wheelscan: error:"), lines[0]
@@ -100,7 +74,7 @@ symbol_text = st.one_of(
 def test_generated_symbols_scan_or_are_refused_in_one_line(symbols: list[str]) -> None:
     ran = run_cli("scan", "--source", "demo", "--json", "--max-dte", "7", "--", *symbols)
     assert_clean_ending(ran)
-    if ran.code == 0:
+    if ran.returncode == 0:
         document = json.loads(ran.stdout)
         scanned = set(document["results"]) | set(document["scan"]["errors"])
         assert scanned == {s.strip().upper() for s in symbols}
@@ -134,7 +108,7 @@ def test_generated_criteria_scan_or_are_refused_in_one_line(chosen: dict[str, st
     args = [item for pair in chosen.items() for item in pair]
     ran = run_cli("scan", "KO", "--source", "demo", "--json", *args)
     assert_clean_ending(ran)
-    if ran.code == 0:
+    if ran.returncode == 0:
         assert json.loads(ran.stdout)["scan"]["state"] == "SUCCEEDED"
 
 
@@ -149,7 +123,7 @@ def test_generated_sources_are_refused_in_one_line(spec: str) -> None:
     ran = run_cli("scan", "KO", "--source", spec, "--json")
     # A real snapshot directory without KO scans and fails: exit 1 is the documented answer.
     assert_clean_ending(ran, allowed=(0, 1, 2))
-    if ran.code == 1:
+    if ran.returncode == 1:
         assert json.loads(ran.stdout)["scan"]["state"] == "FAILED"
 
 
@@ -194,7 +168,9 @@ def test_generated_config_files_load_or_are_refused_in_one_line(
     assert_clean_ending(shown)
     ran = run_cli("scan", "KO", "--source", "demo", "--json", "--max-dte", "7")
     assert_clean_ending(ran)
-    assert shown.code == ran.code, "the file is either usable or refused, by every command"
+    assert shown.returncode == ran.returncode, (
+        "the file is either usable or refused, by every command"
+    )
 
 
 watchlist_entry = st.fixed_dictionaries(
@@ -232,7 +208,7 @@ def test_generated_watchlist_files_load_or_are_refused_in_one_line(
     assert_clean_ending(listed)
     ran = run_cli("scan", "--source", "demo", "--json", "--max-dte", "7")
     assert_clean_ending(ran)
-    if ran.code == 0:
+    if ran.returncode == 0:
         assert json.loads(ran.stdout)["scan"]["kind"] == "watchlist"
 
 
@@ -295,20 +271,22 @@ def test_path_symbols_are_refused_by_the_cli_before_any_file_is_read(
 def test_a_symlinked_response_is_not_followed(jail: Path) -> None:
     directory = jail
     ran = run_cli("scan", "LINK", "--source", f"snapshot:{directory}", "--json")
-    assert ran.code == 1, ran.stderr
+    assert ran.returncode == 1, ran.stderr
     document = json.loads(ran.stdout)
     assert "LINK" in document["scan"]["errors"]
     assert "SECRET" not in ran.stdout
 
 
-# --- the same through real processes ------------------------------------------------------
+# --- hostile arguments, and a few in real processes ----------------------------------------
+
+NOT_UTF8 = b"\xff\xfe".decode("utf-8", "surrogateescape")
+"""Bytes that are not UTF-8, as the interpreter hands them to a process in its argv."""
 
 
 @pytest.mark.parametrize(
     "args",
     [
         ["scan", "../../etc/passwd", "--source", "demo"],
-        ["scan", b"\xff\xfe".decode("utf-8", "surrogateescape"), "--source", "demo"],
         ["scan", "KO", "--source", "demo", "--max-delta", "nan"],
         ["scan", "KO", "--source", "demo", "--weeks", "-99999999999999999999999"],
         ["scan", "KO", "--source", "snapshot:/dev/null"],
@@ -317,11 +295,23 @@ def test_a_symlinked_response_is_not_followed(jail: Path) -> None:
         ["config", "set", "concurrency", "lots"],
     ],
 )
+def test_hostile_arguments_end_in_one_line(args: list[str]) -> None:
+    assert_clean_ending(run_cli(*args), allowed=(2,))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", NOT_UTF8, "--source", "demo"],
+        ["scan", "../../etc/passwd", "--source", "demo"],
+        ["results", "../x", "--json"],
+    ],
+)
 def test_hostile_arguments_in_a_real_process_end_in_one_line(args: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "wheelscan", *args],
         capture_output=True,
-        timeout=120,
+        timeout=PROCESS_TIMEOUT_S,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     ran = Ran(
@@ -345,11 +335,6 @@ def test_config_values_that_would_stall_or_break_every_scan_are_refused(
 ) -> None:
     wheelscan_home.mkdir(parents=True, exist_ok=True)
     (wheelscan_home / "config.toml").write_text(config, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "scan", "KO", "--source", "demo", "--max-dte", "28"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert_clean_ending(Ran(done.returncode, done.stdout, done.stderr), allowed=(2,))
+    done = run_cli("scan", "KO", "--source", "demo", "--max-dte", "28")
+    assert_clean_ending(done, allowed=(2,))
     assert "config.toml:1" in done.stderr
