@@ -1,31 +1,22 @@
-"""`wheelscan value` through the real entry point, in its own WHEELSCAN_HOME: it agrees with
+"""`wheelscan value` through the console entry, in its own WHEELSCAN_HOME: it agrees with
 the scan's badges, says why an ETF has no value, and replays a snapshot's fundamentals."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from cli_support import Ran, wheelscan
 from wheelscan.core.scan_record import SCHEMA_VERSION
 
 NOW = "2026-11-18T11:00:00-05:00"
 LOOSE = ("--min-return", "5", "--max-delta", "0.5")
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "WHEELSCAN_HOME": str(home), "WHEELSCAN_DEMO_NOW": NOW}
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=environment,
-    )
+def run(home: Path, *args: str) -> Ran:
+    return wheelscan(*args, home=home, env={"WHEELSCAN_DEMO_NOW": NOW})
 
 
 def document(home: Path, *args: str) -> dict[str, Any]:
