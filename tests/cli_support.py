@@ -92,13 +92,17 @@ def wheelscan(
     home: Path | None = None,
     env: Mapping[str, str | None] | None = None,
     stdin: str = "",
+    entry: Callable[[], None] | None = None,
 ) -> Ran:
     """`wheelscan ARGS` through the console-script entry, in this process.
 
     `home` sets WHEELSCAN_HOME (else the test's own, from conftest), `env` more
-    variables; stdin reads `stdin` and is not a terminal, as in a pipe.
+    variables; stdin reads `stdin` and is not a terminal, as in a pipe. `entry`
+    replaces the console-script entry (`wheelscan.cli.main.run`: the typer app alone).
     """
-    from wheelscan.cli.fast import run
+    from wheelscan.cli.fast import run as console_entry
+
+    run = entry or console_entry
 
     overrides = {**(env or {}), **({"WHEELSCAN_HOME": str(home)} if home else {})}
     runner = CliRunner()

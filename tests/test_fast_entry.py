@@ -8,18 +8,22 @@ not use, and hand every other command line to typer.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from cli_support import PROCESS_TIMEOUT_S, Ran, process_env, wheelscan, wheelscan_process
+from wheelscan.cli import main
 from wheelscan.cli.fast import fast_reader
 from wheelscan.config import effective_settings, reader_settings
 
-VIA_TYPER = "import sys; from wheelscan.cli.main import run; sys.argv[0] = 'wheelscan'; run()"
+if TYPE_CHECKING:
+    from conftest import DemoRefreshed
+
 HEAVY = (
     "typer",
     "pydantic",
@@ -46,9 +50,15 @@ print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.std
 """
 
 
-def _run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WHEELSCAN_HOME": str(home)}
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
+def fast_path(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`wheelscan ARGS` as a user runs it, in a process of its own: it starts cheap, and
+    nothing another command imported in this process can stand in for what it imports."""
+    return wheelscan_process(*args, home=home)
+
+
+def via_typer(*args: str, home: Path) -> Ran:
+    """`wheelscan ARGS` through the typer app alone, never the fast path (in this process)."""
+    return wheelscan(*args, home=home, entry=main.run)
 
 
 def _without_age(text: str) -> list[str]:
@@ -57,11 +67,8 @@ def _without_age(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("home")
-    done = _run([sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"], home)
-    assert done.returncode == 0, done.stderr
-    return home
+def published(tmp_path_factory: pytest.TempPathFactory, demo_refreshed: DemoRefreshed) -> Path:
+    return demo_refreshed.copy_to(tmp_path_factory.mktemp("home"))
 
 
 @pytest.mark.parametrize(
@@ -73,8 +80,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ],
 )
 def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) -> None:
-    fast = _run([sys.executable, "-m", "wheelscan", *args], published)
-    typer_path = _run([sys.executable, "-c", VIA_TYPER, *args], published)
+    fast = fast_path(*args, home=published)
+    typer_path = via_typer(*args, home=published)
     assert fast.returncode == typer_path.returncode == 0
     fast_doc, typer_doc = json.loads(fast.stdout), json.loads(typer_path.stdout)
     for doc in (fast_doc, typer_doc):
@@ -86,7 +93,14 @@ def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) ->
 
 
 def _loaded(args: list[str], home: Path) -> list[str]:
-    probe = _run([sys.executable, "-c", PROBE, *args], home)
+    """Which of HEAVY `wheelscan ARGS` loaded, in a process of its own."""
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+        env=process_env(home),
+    )
     return json.loads(probe.stderr.strip().splitlines()[-1])
 
 
@@ -112,8 +126,10 @@ def test_a_bad_rulebook_key_stops_the_fast_path_as_it_stops_typer(
     home = tmp_path / "home"
     shutil.copytree(published, home)
     (home / "config.toml").write_text("cash = 1000\ncall_min_dte = 30\ncall_max_dte = 7\n")
-    for command in ([sys.executable, "-m", "wheelscan"], [sys.executable, "-c", VIA_TYPER]):
-        done = _run([*command, "status", "--json"], home)
+    for done in (
+        fast_path("status", "--json", home=home),
+        via_typer("status", "--json", home=home),
+    ):
         assert done.returncode == 2
         assert done.stderr.startswith("wheelscan: error: ") and "config.toml:2" in done.stderr
         assert done.stdout == ""
@@ -122,21 +138,24 @@ def test_a_bad_rulebook_key_stops_the_fast_path_as_it_stops_typer(
 def test_without_source_the_configured_source_is_read(published: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(published, home)
-    live = json.loads(_run([sys.executable, "-m", "wheelscan", "results", "--json"], home).stdout)
+    live = json.loads(fast_path("results", "--json", home=home).stdout)
     assert live["scan"] is None, "the demo refresh published into the demo namespace only"
-    configured = _run([sys.executable, "-m", "wheelscan", "config", "set", "source", "demo"], home)
+    configured = wheelscan("config", "set", "source", "demo", home=home)
     assert configured.returncode == 0, configured.stderr
-    for command in ([sys.executable, "-m", "wheelscan"], [sys.executable, "-c", VIA_TYPER]):
-        document = json.loads(_run([*command, "results", "--json"], home).stdout)
+    for done in (
+        fast_path("results", "--json", home=home),
+        via_typer("results", "--json", home=home),
+    ):
+        document = json.loads(done.stdout)
         assert document["scan"]["source"] == "demo" and document["results"]
 
 
 def test_bad_ticker_is_one_line_and_exit_2(published: Path) -> None:
-    done = _run([sys.executable, "-m", "wheelscan", "results", "--json", "BAD/../X"], published)
+    done = fast_path("results", "--json", "BAD/../X", home=published)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("wheelscan: error:")
     assert done.stdout == ""
-    done = _run([sys.executable, "-m", "wheelscan", "status", "--json", "--source", "x"], published)
+    done = fast_path("status", "--json", "--source", "x", home=published)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("wheelscan: error:")
     assert done.stdout == ""
