@@ -1,7 +1,8 @@
-"""A trader's day through the real entry point (issue 13, "Done when").
+"""A trader's day through the console entry (issue 13, "Done when").
 
-Each test runs `python -m wheelscan` in real processes on real files under the
-test's WHEELSCAN_HOME: a demo refresh never reads as live data, yesterday's live
+Each test runs `wheelscan` commands on real files under the test's WHEELSCAN_HOME
+(in this process, tests/cli_support.py; the refresh that is killed is a real
+process): a demo refresh never reads as live data, yesterday's live
 results two hours on show as stale with their age, and a refresh killed with
 SIGKILL lets the next refresh scan at once. Old results are published through
 the Store API on a clock set back, never waited for; a scan that must be running
@@ -12,16 +13,12 @@ every wait is a deadline polled in a loop.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli_support import start, until, wheelscan
 from wheelscan.core.models import Criteria, ScanKind, ScanState
 from wheelscan.core.scan_record import scan_object
 from wheelscan.store import Store
@@ -32,20 +29,6 @@ if TYPE_CHECKING:
 TWO_HOURS_S = 2 * 3600
 DEADLINE_S = 120
 """How long a child process gets before the test calls it hung."""
-
-
-def wheelscan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True, text=True, timeout=DEADLINE_S, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
-def until(condition: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
 
 
 def results_json(*source: str) -> dict[str, Any]:
@@ -80,10 +63,7 @@ def publish_live_results(home: Path, clock: FakeClock) -> dict[str, Any]:
     return results
 
 
-def test_a_demo_refresh_never_shows_as_live_results(wheelscan_home: Path) -> None:
-    refreshed = wheelscan("refresh", "--source", "demo")
-    assert refreshed.returncode == 0, refreshed.stderr
-
+def test_a_demo_refresh_never_shows_as_live_results(refreshed_home: Path) -> None:
     demo = results_json("--source", "demo")
     assert set(demo["results"]) == active_watchlist(), "the demo refresh published"
     assert demo["scan"]["source"] == "demo" and demo["scan"]["source_namespace"] == "demo"
@@ -129,18 +109,14 @@ def test_a_refresh_killed_with_sigkill_lets_the_next_refresh_scan_at_once(
 ) -> None:
     live = publish_live_results(wheelscan_home, fake_clock)
     store = Store.for_source("demo", wheelscan_home / "cache")
-    hanging = subprocess.Popen(
-        [sys.executable, "-m", "wheelscan", "refresh", "--source", "demo"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "WHEELSCAN_DEMO_LATENCY": "3600"},
-    )  # fmt: skip
+    hanging = start("refresh", "--source", "demo", env={"WHEELSCAN_DEMO_LATENCY": "3600"})
     try:
         until(lambda: store.lock_holder() is not None or hanging.poll() is not None, "a lock")
         holder = store.lock_holder()
         assert holder is not None and holder.pid == hanging.pid, "the refresh took the lock"
     finally:
         hanging.send_signal(signal.SIGKILL)
-        hanging.wait(timeout=DEADLINE_S)
+        hanging.communicate(timeout=DEADLINE_S)
     assert hanging.returncode == -signal.SIGKILL
 
     again = wheelscan("refresh", "--source", "demo")
