@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,35 +68,48 @@ def tickers_shown(app: WheelscanApp) -> list[str]:
     return app.query_one(PutsTree).symbols()
 
 
-async def test_main_screen(tmp_path: Path) -> None:
+async def published_screen(
+    tmp_path: Path,
+    size: tuple[int, int],
+    keys: tuple[str, ...] = (),
+    shown: Callable[[WheelscanApp], bool] | None = None,
+    then: tuple[str, ...] = (),
+) -> list[str]:
+    """The screen once the app shows the published DOCUMENT at `size` and `keys` were
+    pressed, when `shown` holds; `then` is pressed after the capture, before leaving."""
     publish(DOCUMENT, PUBLISHED_AT)
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
+        if keys:
+            await pilot.press(*keys)
+        if shown is not None:
+            await wait_until(pilot, lambda: shown(app))
         lines = await settled_screen(pilot, app)
-    assert_matches_golden("main", lines)
+        if then:
+            await pilot.press(*then)
+    return lines
+
+
+async def test_main_screen(tmp_path: Path) -> None:
+    assert_matches_golden("main", await published_screen(tmp_path, SIZE))
 
 
 async def test_details_of_a_contract(tmp_path: Path) -> None:
-    publish(DOCUMENT, PUBLISHED_AT)
-    app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
-        await pilot.press("enter", "down", "enter")
-        await wait_until(pilot, lambda: app.query_one(DetailPanel).display)
-        lines = await settled_screen(pilot, app)
+    lines = await published_screen(
+        tmp_path, SIZE, ("enter", "down", "enter"), lambda app: app.query_one(DetailPanel).display
+    )
     assert_matches_golden("details", lines)
 
 
 async def test_export_dialog(tmp_path: Path) -> None:
-    publish(DOCUMENT, PUBLISHED_AT)
-    app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
-        await pilot.press("slash", "k", "enter", "e")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
-        lines = await settled_screen(pilot, app)
-        await pilot.press("escape")
+    lines = await published_screen(
+        tmp_path,
+        SIZE,
+        ("slash", "k", "enter", "e"),
+        lambda app: isinstance(app.screen, ExportDialog),
+        then=("escape",),
+    )
     assert_matches_golden("export", lines)
 
 
@@ -170,32 +183,18 @@ NARROW = (80, 24)
 
 
 async def test_main_screen_at_80_columns(tmp_path: Path) -> None:
-    publish(DOCUMENT, PUBLISHED_AT)
-    app = make_app(tmp_path)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
-        await pilot.press("enter")
-        lines = await settled_screen(pilot, app)
-    assert_matches_golden("main-80x24", lines)
+    assert_matches_golden("main-80x24", await published_screen(tmp_path, NARROW, ("enter",)))
 
 
 async def test_all_candidates_with_details_below_at_80_columns(tmp_path: Path) -> None:
-    publish(DOCUMENT, PUBLISHED_AT)
-    app = make_app(tmp_path)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
-        await pilot.press("2", "enter")
-        await wait_until(pilot, lambda: app.query_one(DetailPanel).display)
-        lines = await settled_screen(pilot, app)
+    lines = await published_screen(
+        tmp_path, NARROW, ("2", "enter"), lambda app: app.query_one(DetailPanel).display
+    )
     assert_matches_golden("all-80x24", lines)
 
 
 async def test_help_at_80_columns(tmp_path: Path) -> None:
-    publish(DOCUMENT, PUBLISHED_AT)
-    app = make_app(tmp_path)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_until(pilot, lambda: tickers_shown(app) == SYMBOLS)
-        await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        lines = await settled_screen(pilot, app)
+    lines = await published_screen(
+        tmp_path, NARROW, ("question_mark",), lambda app: isinstance(app.screen, HelpScreen)
+    )
     assert_matches_golden("help-80x24", lines)
