@@ -40,27 +40,25 @@ class Ran:
     stderr: str
 
 
+def _set_environment(env: Mapping[str, str | None]) -> None:
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if "TZ" in env:
+        time.tzset()  # the C library reads the zone once: tell it
+
+
 @contextlib.contextmanager
 def environment(env: Mapping[str, str | None]) -> Iterator[None]:
     """os.environ with `env` set (None removes a variable), restored afterwards."""
     saved = {name: os.environ.get(name) for name in env}
     try:
-        for name, value in env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        if "TZ" in env:
-            time.tzset()
+        _set_environment(env)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        if "TZ" in env:
-            time.tzset()
+        _set_environment(saved)
 
 
 @contextlib.contextmanager

@@ -1,19 +1,18 @@
-"""Transports that misbehave the way Yahoo does, for tests. They sit under real yfinance."""
+"""Transports that misbehave the way Yahoo does, for tests. They sit under real yfinance.
+
+FIXED_NOW and INVALID_CRUMB are faults.py's (tests import them from either module)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 
 import requests
 
+from faults import FIXED_NOW, INVALID_CRUMB
 from wheelscan.yahoo.demo import DemoMarket
 from wheelscan.yahoo.source import YahooSource
 from wheelscan.yahoo.transports import DemoTransport, options_request
-
-INVALID_CRUMB = b'{"finance":{"error":{"code":"Unauthorized","description":"Invalid Crumb"}}}'
-FIXED_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
 
 
 class CountingDemo(DemoTransport):
