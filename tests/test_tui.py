@@ -273,7 +273,7 @@ async def test_export_writes_the_visible_results(tmp_path: Path) -> None:
         (symbol, c["contract"]) for symbol in SEEDED for c in results[symbol]["candidates"]
     ]
     first = results["AAPL"]["candidates"][0]
-    assert float(rows[0]["breakeven"]) == pytest.approx(first["breakeven"])
+    assert float(rows[0]["breakeven_usd"]) == pytest.approx(first["breakeven"], abs=0.005)
     assert any(str(tmp_path) in text for text in notifications(app))
 
 
