@@ -26,15 +26,24 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.config_keys import (
     ConfigError,
     Key,
+    absolute_or_empty,
     call_fields,
     call_keys,
+    calls_from,
+    criteria_from,
+    criteria_keys,
     criterion_key,
     dcf_fields,
     dcf_keys,
+    default_calls,
+    default_dcf,
+    default_plan,
+    plan_from,
+    plan_keys,
     setting_field,
     zero_or_at_least,
 )
-from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError, Range
+from wheelscan.core.models import CRITERIA, Criteria, CriteriaError, Range
 from wheelscan.core.sources import SOURCE_FORMS, parse_source, source_problem
 from wheelscan.files import atomic_write_text
 from wheelscan.paths import config_dir, private_dir
@@ -49,19 +58,6 @@ CONFIG_FILE = "config.toml"
 DEFAULT = "default"
 CONFIG_FILE_ORIGIN = "config file"
 COMMAND_LINE = "command line"
-
-
-def _plan_from(data: Mapping[str, Any]) -> PlanRules:
-    """The plan rules a config file's keys set (SPEC 10); raises CriteriaError."""
-    from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
-
-    return PlanRules(**{key: data[key] for key in PLAN_RULES if key in data})
-
-
-def _plan_keys() -> tuple[str, ...]:
-    from wheelscan.core.plan_inputs import PLAN_RULES
-
-    return tuple(PLAN_RULES)
 
 
 def config_path() -> Path:
@@ -113,41 +109,13 @@ def _checked_keys(text: str, path: Path) -> dict[str, Any]:
     return data
 
 
-def _criteria_from(data: Mapping[str, Any]) -> Criteria:
-    """The criteria a config file's keys set (defaults for the rest); raises CriteriaError.
-
-    An error about max_dte names `weeks` too, when weeks is what set it.
-    """
-    values = {key: data[key] for key in CRITERIA if key in data}
-    if data.get("weeks") is not None:
-        values["max_dte"] = 7 * data["weeks"]
-    try:
-        return Criteria(**values)
-    except CriteriaError as error:
-        if "max_dte" in error.keys and "weeks" in data:
-            raise CriteriaError(str(error), (*error.keys, "weeks")) from None
-        raise
-
-
-def _calls_from(data: Mapping[str, Any]) -> CallCriteria:
-    """The covered-call criteria a config file's `call_` keys set; raises CriteriaError
-    naming those keys."""
-    from wheelscan.core.call_criteria import CONFIG_PREFIX, CallCriteria
-
-    chosen = {field: data[key] for key, field in call_fields().items() if key in data}
-    try:
-        return CallCriteria(**chosen)
-    except CriteriaError as error:
-        raise CriteriaError(str(error), tuple(CONFIG_PREFIX + k for k in error.keys)) from None
-
-
 def _check_rules(data: Mapping[str, Any]) -> None:
     """Raise CriteriaError when the rulebooks refuse what the keys set together (a rulebook
     none of whose keys is set holds its defaults, which it accepts)."""
-    _criteria_from(data)
+    criteria_from(data)
     if not data.keys() <= _plain_keys().keys():
-        _calls_from(data)
-        _plan_from(data)
+        calls_from(data)
+        plan_from(data)
 
 
 def parse_config(text: str, path: Path) -> dict[str, Any]:
@@ -176,30 +144,6 @@ def read_config(path: Path) -> dict[str, Any]:
     return {key: float(value) if key in numbers else value for key, value in stored.items()}
 
 
-def _default_dcf() -> DcfParams:
-    from wheelscan.core.valuation import DcfParams
-
-    return DcfParams()
-
-
-def _default_calls() -> CallCriteria:
-    from wheelscan.core.call_criteria import CallCriteria
-
-    return CallCriteria()
-
-
-def _default_plan() -> PlanRules:
-    from wheelscan.core.plan_inputs import PlanRules
-
-    return PlanRules()
-
-
-def _absolute_or_empty(text: str) -> str | None:
-    if not text or Path(text).expanduser().is_absolute():
-        return None
-    return f"must be an absolute path (or empty for the default), got {text!r}"
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything a scan runs with besides its symbols, and where each value came from.
@@ -212,7 +156,7 @@ class Settings:
 
     source: str = setting_field("yahoo", "string", SOURCE_FORMS, source_problem)
     criteria: Criteria = field(default_factory=Criteria)
-    dcf: DcfParams = field(default_factory=_default_dcf)
+    dcf: DcfParams = field(default_factory=default_dcf)
     concurrency: int = setting_field(8, "whole", "requests in flight", Range(1, 64).problem)
     rate_limit_per_s: float | None = setting_field(
         None,
@@ -230,8 +174,8 @@ class Settings:
         60.0, "number", "scan lock lifetime, renewed by heartbeats", Range(5).problem
     )
     heartbeat_s: float = 15.0
-    calls: CallCriteria = field(default_factory=_default_calls)
-    plan: PlanRules = field(default_factory=_default_plan)
+    calls: CallCriteria = field(default_factory=default_calls)
+    plan: PlanRules = field(default_factory=default_plan)
     cash: float | None = setting_field(
         None,
         "number",
@@ -244,7 +188,7 @@ class Settings:
         "string",
         "where `e` in the app writes (empty: Downloads if there is one, else the state dir's "
         "exports/)",
-        _absolute_or_empty,
+        absolute_or_empty,
     )
     origins: Mapping[str, str] = field(
         default_factory=lambda: dict.fromkeys(all_keys(), DEFAULT), repr=False, compare=False
@@ -261,7 +205,7 @@ class Settings:
             return getattr(self.calls, call_fields()[key])
         if key in dcf_fields():
             return getattr(self.dcf, dcf_fields()[key])
-        if key in _plan_keys():
+        if key in plan_keys():
             return getattr(self.plan, key)
         return getattr(self, key)
 
@@ -301,15 +245,11 @@ def _setting_keys() -> list[Key]:
     return [Key(f.name, f.default, *f.metadata["key"]) for f in fields(Settings) if f.metadata]
 
 
-def _criteria_keys() -> list[Key]:
-    return [criterion_key(WEEKS), *(criterion_key(c) for c in CRITERIA.values())]
-
-
 @functools.cache
 def _plain_keys() -> dict[str, Key]:
     """The keys whose checks need no rulebook import: the put criteria's and the plain
     settings'."""
-    return {key.name: key for key in [*_criteria_keys(), *_setting_keys()]}
+    return {key.name: key for key in [*criteria_keys(), *_setting_keys()]}
 
 
 @functools.cache
@@ -318,7 +258,7 @@ def all_keys() -> dict[str, Key]:
     from wheelscan.core.plan_inputs import PLAN_RULES
 
     plans = [criterion_key(rule) for rule in PLAN_RULES.values()]
-    ordered = [*_criteria_keys(), *call_keys(), *dcf_keys(), *plans, *_setting_keys()]
+    ordered = [*criteria_keys(), *call_keys(), *dcf_keys(), *plans, *_setting_keys()]
     return {key.name: key for key in ordered}
 
 
@@ -346,14 +286,12 @@ def load_settings(path: Path | None = None) -> Settings:
     if "weeks" in values:
         origins["max_dte"] = f"{CONFIG_FILE_ORIGIN} (weeks = {values['weeks']})"
     dcf_names = dcf_fields()
-    own = {*CRITERIA, *dcf_names, *call_fields(), *_plan_keys(), "weeks"}
+    own = {*CRITERIA, *dcf_names, *call_fields(), *plan_keys(), "weeks"}
     settings = {key: values[key] for key in values if key not in own}
-    settings["calls"] = _calls_from(values)
-    settings["plan"] = _plan_from(values)
+    settings["calls"] = calls_from(values)
+    settings["plan"] = plan_from(values)
     dcf = DcfParams(**{dcf_names[key]: values[key] for key in values if key in dcf_names})
-    return Settings(
-        criteria=_criteria_from(values), dcf=dcf, origins=origins, path=path, **settings
-    )
+    return Settings(criteria=criteria_from(values), dcf=dcf, origins=origins, path=path, **settings)
 
 
 def reader_settings(source: str | None = None, path: Path | None = None) -> dict[str, Any]:

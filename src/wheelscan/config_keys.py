@@ -2,21 +2,29 @@
 
 Every criterion-like key is read from its rulebook's fields (`Criterion`): the
 DCF model's under their `DCF_KEYS` names, the covered calls' under `CONFIG_PREFIX`;
-config.py adds the plain settings of `Settings` and assembles `KEYS`. The DCF and
-call rulebooks are imported when their keys are first asked for, not with this
-module: the JSON readers (cli/fast.py) load the config without needing them.
+config.py adds the plain settings of `Settings` and assembles `KEYS`. Here too: the
+rulebooks a config file's keys set, and their defaults. The DCF, call and plan
+rulebooks are imported when first needed, not with this module: the JSON readers
+(cli/fast.py) load the config without them.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wheelscan.core.criterion import Criterion
 from wheelscan.core.errors import InputError
+from wheelscan.core.models import CRITERIA, WEEKS, Criteria, CriteriaError
+
+if TYPE_CHECKING:
+    from wheelscan.core.call_criteria import CallCriteria
+    from wheelscan.core.plan_inputs import PlanRules
+    from wheelscan.core.valuation import DcfParams
 
 
 class ConfigError(InputError):
@@ -147,3 +155,75 @@ def _toml_repr(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return repr(value)
+
+
+# -- the rulebooks the keys set, and their defaults (imported when first needed) --
+
+
+def plan_from(data: Mapping[str, Any]) -> PlanRules:
+    """The plan rules a config file's keys set (SPEC 10); raises CriteriaError."""
+    from wheelscan.core.plan_inputs import PLAN_RULES, PlanRules
+
+    return PlanRules(**{key: data[key] for key in PLAN_RULES if key in data})
+
+
+def plan_keys() -> tuple[str, ...]:
+    from wheelscan.core.plan_inputs import PLAN_RULES
+
+    return tuple(PLAN_RULES)
+
+
+def criteria_from(data: Mapping[str, Any]) -> Criteria:
+    """The criteria a config file's keys set (defaults for the rest); raises CriteriaError.
+
+    An error about max_dte names `weeks` too, when weeks is what set it.
+    """
+    values = {key: data[key] for key in CRITERIA if key in data}
+    if data.get("weeks") is not None:
+        values["max_dte"] = 7 * data["weeks"]
+    try:
+        return Criteria(**values)
+    except CriteriaError as error:
+        if "max_dte" in error.keys and "weeks" in data:
+            raise CriteriaError(str(error), (*error.keys, "weeks")) from None
+        raise
+
+
+def calls_from(data: Mapping[str, Any]) -> CallCriteria:
+    """The covered-call criteria a config file's `call_` keys set; raises CriteriaError
+    naming those keys."""
+    from wheelscan.core.call_criteria import CONFIG_PREFIX, CallCriteria
+
+    chosen = {field: data[key] for key, field in call_fields().items() if key in data}
+    try:
+        return CallCriteria(**chosen)
+    except CriteriaError as error:
+        raise CriteriaError(str(error), tuple(CONFIG_PREFIX + k for k in error.keys)) from None
+
+
+def default_dcf() -> DcfParams:
+    from wheelscan.core.valuation import DcfParams
+
+    return DcfParams()
+
+
+def default_calls() -> CallCriteria:
+    from wheelscan.core.call_criteria import CallCriteria
+
+    return CallCriteria()
+
+
+def default_plan() -> PlanRules:
+    from wheelscan.core.plan_inputs import PlanRules
+
+    return PlanRules()
+
+
+def absolute_or_empty(text: str) -> str | None:
+    if not text or Path(text).expanduser().is_absolute():
+        return None
+    return f"must be an absolute path (or empty for the default), got {text!r}"
+
+
+def criteria_keys() -> list[Key]:
+    return [criterion_key(WEEKS), *(criterion_key(c) for c in CRITERIA.values())]
