@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from math import ceil
 from typing import ClassVar, TypeVar
 
+from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
+from textual.strip import Strip
 from textual.widget import Widget
 
 Item = TypeVar("Item")
@@ -77,6 +80,11 @@ class LineView(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = LINE_KEYS
     header_lines: ClassVar[int] = 0
+    own_scrollbar: ClassVar[bool] = False
+    """The widget draws its own scrollbar, one cell wide (`bar_cell`), and hides
+    Textual's: Textual's coming or going is three layout passes in a row."""
+    hint_class: ClassVar[str] = ""
+    """The component class the hint is drawn in."""
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
@@ -84,6 +92,10 @@ class LineView(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.thumb_drawn = (0, 0)
         self.style_drawn: Style | None = None
+        self.bar_strips: tuple[Strip, Strip] | None = None
+        self.hint = ""
+        """What the view says while it has no lines (drawn in it: a widget shown and
+        hidden beside it is a layout pass each time)."""
 
     @property
     def base_style(self) -> Style:
@@ -95,7 +107,33 @@ class LineView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self.style_drawn = None
+        self.style_drawn = self.bar_strips = None
+
+    def bar_rows(self, lines: int, top: float) -> range:
+        """The screen rows of the own scrollbar's thumb, `lines` lines scrolled to `top`."""
+        start, end = thumb(lines, self.scrollable_content_region.height, top)
+        return range(start, end)
+
+    def bar_cell(self, y: int) -> Strip:
+        """Screen row `y`'s cell of the own scrollbar: its track or its thumb."""
+        if self.bar_strips is None:
+            _, background = self.background_colors
+            track = background + self.styles.scrollbar_background
+            handle = track + self.styles.scrollbar_color
+            self.bar_strips = (
+                Strip([Segment(" ", Style(bgcolor=track.rich_color))], 1),
+                Strip([Segment(" ", Style(bgcolor=handle.rich_color))], 1),
+            )
+        return self.bar_strips[y in self.bar_rows(self.line_count, self.scroll_y)]
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """With its own scrollbar (Textual's hidden) the view still scrolls: keys, the
+        wheel."""
+        if not self.own_scrollbar:
+            return super().allow_vertical_scroll
+        lines = self.virtual_size.height
+        return not self._check_disabled() and lines > self.scrollable_content_region.height
 
     @property
     def line_count(self) -> int:
@@ -105,6 +143,29 @@ class LineView(ScrollView, can_focus=True):
     def at_cursor(self, items: Sequence[Item]) -> Item | None:
         """The item of `items` (one per line) the cursor is on."""
         return items[self.cursor] if 0 <= self.cursor < len(items) else None
+
+    @property
+    def showing_hint(self) -> bool:
+        return not self.line_count and bool(self.hint)
+
+    def show_hint(self, hint: str) -> None:
+        if hint != self.hint:
+            self.hint = hint
+            if not self.line_count:
+                self.refresh()
+
+    def hint_line(self, y: int, width: int) -> Strip:
+        """Screen row `y` past the lines: blank, or while there are none the hint, wrapped
+        4 cells in below a blank line."""
+        if not self.showing_hint:
+            return Strip.blank(width, self.base_style)
+        lines = Text(self.hint).wrap(self.app.console, max(10, width - 8))
+        if not 1 <= y <= len(lines):
+            return Strip.blank(width, self.base_style)
+        style = self.base_style + self.get_component_rich_style(self.hint_class)
+        text = Text("    ", style=style) + lines[y - 1]
+        text.stylize(style)
+        return Strip(list(text.render(self.app.console))).crop_extend(0, width, self.base_style)
 
     @property
     def lines_shown(self) -> int:
@@ -134,6 +195,10 @@ class LineView(ScrollView, can_focus=True):
         otherwise the vertical bar is told its new proportions, and redrawn only when
         its thumb moves."""
         if size == self.virtual_size:
+            return
+        if self.own_scrollbar:
+            self.set_reactive(Widget.virtual_size, size)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
             return
         height = self.container_size.height
         same_bar = (size.height > height) == (self.virtual_size.height > height)

@@ -76,6 +76,9 @@ class _Ticker:
 class PutsTree(LineView):
     """Tickers in the sort order, each with its candidates as aligned leaves."""
 
+    own_scrollbar = True
+    hint_class = "puts-tree--guide"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open / details", show=False),
         Binding("space", "toggle", "Toggle", show=False),
@@ -84,7 +87,7 @@ class PutsTree(LineView):
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"puts-tree--cursor", "puts-tree--guide"}
     DEFAULT_CSS = """
-    PutsTree { height: 1fr; overflow-x: hidden; }
+    PutsTree { height: 1fr; overflow: hidden hidden; }
     PutsTree > .puts-tree--cursor { background: $block-cursor-background;
         color: $block-cursor-foreground; }
     PutsTree:blur > .puts-tree--cursor { background: $block-cursor-blurred-background; }
@@ -124,8 +127,6 @@ class PutsTree(LineView):
         self.strips: dict[str, dict[str | None, Strip]] = {}
         self.changed: set[str] = set()
         """The tickers drawn differently since the screen was last told what to redraw."""
-        self.hint = ""
-        """What the tree says while it has no lines (nothing scanned, nothing passes)."""
         self.cursor_moved = False
         """Until the user moves the cursor it stays on the first line, whatever streams in;
         then it stays on what it is on."""
@@ -150,6 +151,15 @@ class PutsTree(LineView):
         return len(self.lines)
 
     @property
+    def label_width(self) -> int:
+        """The width lines are drawn in: the tree's, less its scrollbar's cell."""
+        width = self.scrollable_content_region.width
+        return width - 1 if self._bar_for(len(self.lines)) else width
+
+    def _bar_for(self, lines: int) -> bool:
+        return lines > self.scrollable_content_region.height
+
+    @property
     def cursor_ref(self) -> NodeRef | None:
         return self.at_cursor(self.lines)
 
@@ -166,17 +176,6 @@ class PutsTree(LineView):
             return Text.assemble((icon, "dim"), ticker.label)
         guide = LAST_LEAF if ticker.contracts[-1] == ref.contract else LEAF
         return Text.assemble((guide, "dim"), ticker.leaf(ref.contract))
-
-    @property
-    def showing_hint(self) -> bool:
-        return not self.lines and bool(self.hint)
-
-    def show_hint(self, hint: str) -> None:
-        """What to say while there is nothing to show (drawn only then)."""
-        if hint != self.hint:
-            self.hint = hint
-            if not self.lines:
-                self.refresh()
 
     # -- changes ------------------------------------------------------------------------
 
@@ -260,13 +259,20 @@ class PutsTree(LineView):
         self.size_to(Size(0, len(lines)))  # never wider than the screen: no sideways scroll
         index = self._index_of(was) if self.cursor_moved else 0
         self.set_reactive(PutsTree.cursor, max(0, min(index, len(lines) - 1)))
-        if everything or not before or not lines or round(self.scroll_y) != top_before:
+        bar_came = self._bar_for(len(lines)) != self._bar_for(len(before))
+        if everything or bar_came or not before or not lines or round(self.scroll_y) != top_before:
             self.refresh()
         else:
             self._redraw_changed(before, cursor_before)
+            moved = set(self.bar_rows(len(before), top_before)) ^ set(
+                self.bar_rows(len(lines), self.scroll_y)
+            )
+            self.refresh_rows(sorted(top_before + y for y in moved))
         self.changed.clear()
         if self.cursor_ref != was:
             self.post_message(self.Highlighted(self, self.cursor_ref))
+        if bar_came:
+            self.post_message(self.Resized(self))
 
     def _redraw_changed(self, before: list[NodeRef], cursor_before: int) -> None:
         """Redraw the screen lines whose line, ticker or cursor mark changed."""
@@ -322,10 +328,17 @@ class PutsTree(LineView):
         self.strips.clear()
 
     def render_line(self, y: int) -> Strip:
+        """Line `y`, and the scrollbar's cell on its right when the lines need one (the
+        strips kept are the full width: the bar's coming needs none made again)."""
         width = self.scrollable_content_region.width
-        index = round(self.scroll_y) + y
+        line = self._line(round(self.scroll_y) + y, y, width)
+        if self.label_width == width:
+            return line
+        return Strip.join([line.crop(0, width - 1), self.bar_cell(y)])
+
+    def _line(self, index: int, y: int, width: int) -> Strip:
         if index >= len(self.lines):
-            return self._hint_line(y, width) if self.showing_hint else self._blank(width)
+            return self.hint_line(y, width)
         ref = self.lines[index]
         kept = self.strips.setdefault(ref.symbol, {})
         strip = kept.get(ref.contract)
@@ -339,20 +352,6 @@ class PutsTree(LineView):
         cursor = self.get_component_rich_style("puts-tree--cursor")
         over = Style(bgcolor=cursor.bgcolor, color=cursor.color, bold=True)
         return Strip(Segment.apply_style(strip, post_style=over), strip.cell_length)
-
-    def _blank(self, width: int) -> Strip:
-        return Strip.blank(width, self.base_style)
-
-    def _hint_line(self, y: int, width: int) -> Strip:
-        """Line `y` of the hint: a blank line, then the hint wrapped 4 cells in."""
-        lines = Text(self.hint).wrap(self.app.console, max(10, width - 8)) if self.hint else []
-        if not 1 <= y <= len(lines):
-            return self._blank(width)
-        style = self.base_style + self.get_component_rich_style("puts-tree--guide")
-        text = Text("    ", style=style) + lines[y - 1]
-        text.stylize(style)
-        segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, self.base_style)
 
     # -- keys and mouse -----------------------------------------------------------------
 

@@ -78,7 +78,8 @@ class MainView(Vertical):
         super().__init__(**kwargs)
         self.book = book
         self.clock = clock
-        self.leaf_keys: tuple[str, ...] = ()
+        self.drawn_for: tuple[tuple[str, ...], int | None] = ((), None)
+        """The leaf columns and label width the puts view was last drawn for."""
         self.details_wanted = False
         self._candidate_columns: list[Column] = []
         self.candidates_drawn: tuple[ResultsFilter, SortOrder] | None = None
@@ -134,17 +135,16 @@ class MainView(Vertical):
 
     @dataclass
     class Redraw(Message):
-        """The leaf columns that fit changed (a resize): the puts view needs drawing again."""
+        """The leaf columns or the label width changed (a resize, the tree's scrollbar
+        came or went): the puts view needs drawing again."""
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one("#main").set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     @on(PutsTree.Resized)
     def _redraw_if_columns_changed(self) -> None:
-        if self.is_mounted:
-            keys = tuple(c.key for c in self._marks(frozenset()).columns)
-            if keys != self.leaf_keys:
-                self.post_message(self.Redraw())
+        if self.is_mounted and self._drawn_for(self._marks(frozenset())) != self.drawn_for:
+            self.post_message(self.Redraw())
 
     def switch(self, view: str) -> None:
         self.query_one(ContentSwitcher).current = view
@@ -179,15 +179,19 @@ class MainView(Vertical):
         )
         self.query_one(ScanProgress).show(run, now, counts)
 
+    @staticmethod
+    def _drawn_for(marks: RowMarks) -> tuple[tuple[str, ...], int | None]:
+        return tuple(c.key for c in marks.columns), marks.width
+
     def _marks(self, in_flight: frozenset[str]) -> RowMarks:
-        width = self.tree.scrollable_content_region.width or self.size.width or 80
+        width = self.tree.label_width or self.size.width or 80
         return RowMarks.for_width(in_flight, self.clock(), width)
 
     def prune_book(self, rules: ResultsFilter, order: SortOrder) -> list[str]:
         """Drop the tickers `rules` hides (all, for another order) and return those to draw,
         in `order`, for `show_tickers` to draw a batch at a time."""
         marks = self._marks(frozenset())
-        self.leaf_keys = tuple(c.key for c in marks.columns)
+        self.drawn_for = self._drawn_for(marks)
         self.query_one(ColumnHeader).show(list(marks.columns))
         symbols = self.tree.prune(self.book.visible_symbols(rules, order), order)
         self._after_rows(rules)
