@@ -333,3 +333,37 @@ async def test_the_plan_view_lists_what_wheelscan_plan_does_and_copies_tickets(
         assert "why: fits free cash" in str(app.query_one("#plan-why").render())
         await pilot.press("down", "y")
         assert app.clipboard == tickets[1]
+
+
+async def test_the_tree_scrolls_with_its_own_scrollbar_once_it_outgrows_the_window(
+    tmp_path: Path,
+) -> None:
+    publish(DOCUMENT, None)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 16)) as pilot:
+        await wait_until(pilot, lambda: tickers(app) == SYMBOLS)
+        tree = app.query_one(PutsTree)
+        width = tree.scrollable_content_region.width
+        assert len(tree.lines) <= tree.scrollable_content_region.height
+        assert tree.label_width == width
+        for symbol in SYMBOLS:
+            tree.expand(symbol)
+        await pilot.pause()
+        lines = len(SYMBOLS) + sum(len(RESULTS[s]["candidates"]) for s in SYMBOLS)
+        assert len(tree.lines) == lines > tree.scrollable_content_region.height
+        assert tree.label_width == width - 1  # the bar's cell
+        assert not tree.show_vertical_scrollbar  # Textual's bar stays hidden
+        await pilot.press("end")
+        await wait_until(pilot, lambda: tree.scroll_y == tree.max_scroll_y > 0)
+        assert tree.cursor == lines - 1
+        assert (
+            list(tree.bar_rows(lines, tree.scroll_y))[-1]
+            == tree.scrollable_content_region.height - 1
+        )
+        await pilot.press("home")
+        await wait_until(pilot, lambda: tree.scroll_y == 0)
+        assert tree.bar_rows(lines, 0).start == 0
+        for symbol in SYMBOLS:
+            tree.expand(symbol, False)
+        await pilot.pause()
+        assert tree.label_width == width
