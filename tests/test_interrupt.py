@@ -35,7 +35,8 @@ def test_ctrl_c_cancels_with_one_line_and_exit_130_keeping_the_results(
     # --fresh: the published scan's answers are in the answer cache and would be used.
     process = start(*command, "--source", "demo", "--fresh", env=HANGING)
     try:
-        until(lambda: scanning(store), "the scan runs")
+        until(lambda: scanning(store) or process.poll() is not None, "the scan runs")
+        assert process.poll() is None, process.communicate(timeout=60)[1]
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
