@@ -8,6 +8,7 @@ scan the app started is a process of its own: it outlives the app, like cron's.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import pytest
 from tui_support import use_watchlist, wait_until
 from wheelscan.store import Store
 from wheelscan.tui.app import WheelscanApp
-from wheelscan.tui.child import ScanChild
+from wheelscan.tui.child import BACKGROUND_NICENESS, ScanChild
 from wheelscan.tui.messages import (
     CallsLoaded,
     MarketChecked,
@@ -69,6 +70,8 @@ async def test_quitting_mid_scan_raises_nothing_and_the_scan_goes_on(
         child = app.child
         assert child is not None and child.pid == app.scan.pid
         pid = child.pid
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(own + BACKGROUND_NICENESS, 19)
         if how == "q":
             await pilot.press("q")
     assert app._exception is None

@@ -9,6 +9,8 @@ hang-up meant for the terminal, writes nothing to it (stdout discarded, stderr
 kept in a temporary file for the last line), and outlives the app when the app
 quits (like cron's refresh, it publishes when it ends). `stop` sends SIGINT,
 which the command turns into a clean cancel: lock released, previous results kept.
+It runs BACKGROUND_NICENESS steps nicer than the app, so on a busy machine the
+screen keeps the CPU it needs to stay responsive while the scan streams in.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 from typing import IO
+
+BACKGROUND_NICENESS = 5
 
 
 def scan_command(source: str) -> list[str]:
@@ -49,6 +53,7 @@ class ScanChild:
         except BaseException:
             stderr.close()
             raise
+        _lower_priority(process.pid)
         return cls(process, stderr)
 
     @property
@@ -81,3 +86,12 @@ class ScanChild:
         """Forget the process once it has exited (its stderr file goes)."""
         with contextlib.suppress(OSError):
             self.stderr.close()
+
+
+def _lower_priority(pid: int) -> None:
+    """Make the just-started scan nicer than the app. Done at once, before its interpreter
+    has started any thread, so every thread it starts inherits it; a process that has
+    already gone (or a system that refuses) keeps its priority."""
+    with contextlib.suppress(OSError):
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(own + BACKGROUND_NICENESS, 19))
