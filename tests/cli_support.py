@@ -78,6 +78,25 @@ def _logging_restored() -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _close_left_open() -> None:
+    """Close the store connections a command left open, as its exit would: a full
+    collection costs more than most commands, so it runs only when this process still has
+    a file of the cache directory open (or cannot tell)."""
+    from wheelscan.paths import cache_dir
+
+    cache = str(cache_dir().resolve()) + os.sep
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        gc.collect()
+        return
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if os.readlink(f"/proc/self/fd/{descriptor}").startswith(cache):
+                gc.collect()
+                return
+
+
 def _exit_code(done: SystemExit) -> int:
     """The status a process would exit with after `raise SystemExit(code)`."""
     if done.code is None:
@@ -118,7 +137,7 @@ def wheelscan(
             code = _exit_code(done)
         finally:
             sys.argv = argv
-            gc.collect()  # closes the command's store connections, as its exit would
+            _close_left_open()
         out = stdout.getvalue().decode("utf-8", "replace")
         err = stderr.getvalue().decode("utf-8", "replace")
     return Ran(code, out, err)
