@@ -31,17 +31,16 @@ from typing import TYPE_CHECKING, Any
 from wheelscan.core.models import ScanEvent, ScanKind, ScanState
 from wheelscan.core.scan_record import history_entry, new_scan_id, scan_document, scan_object
 from wheelscan.market import Clock, MarketState, gate_message, market_state
-from wheelscan.scan.locked import LockedScan
 from wheelscan.scan.outcome import ScanOutcome
 from wheelscan.scan.stop import StopEvent
 from wheelscan.store import LockInfo, Store, StoreError, lock_ttl_from_env, utc_now
-from wheelscan.yahoo.source import YahooSource, make_source
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from wheelscan.config import Settings
     from wheelscan.core.positions import Positions
+    from wheelscan.yahoo.source import YahooSource
 
 __all__ = ["ScanOutcome", "lock_timing", "run_scan", "wait_for_running_scan"]
 
@@ -94,7 +93,6 @@ def run_scan(
     closed = gate_message(settings.source, settings.allow_closed, market) if gate else None
     if closed is not None:
         return _skip(store, scan_id, kind, settings, closed)
-    source = source or make_source(settings.source)
     ttl, heartbeat_s = lock_timing(settings)
     try:
         handle = store.acquire_lock(
@@ -105,6 +103,12 @@ def run_scan(
     if handle is None:
         return ScanOutcome.refused(kind, _holder(store))
     try:
+        # Imported once the lock is ours: a scan another process's lock refuses (cron's
+        # refresh beside a running one) ends without loading yfinance, pandas and numpy.
+        from wheelscan.scan.locked import LockedScan
+        from wheelscan.yahoo.source import make_source
+
+        source = source or make_source(settings.source)
         scan = LockedScan(
             store,
             handle,
