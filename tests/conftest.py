@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from wheelscan.store import Store
 
 # Property tests run the same examples on every run and never judge by the clock: a
@@ -103,3 +105,14 @@ def demo_refreshed(tmp_path_factory: pytest.TempPathFactory) -> DemoRefreshed:
 def refreshed_home(wheelscan_home: Path, demo_refreshed: DemoRefreshed) -> Path:
     """The test's WHEELSCAN_HOME holding a published demo watchlist scan (its own copy)."""
     return demo_refreshed.copy_to(wheelscan_home)
+
+
+@pytest.fixture
+def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is UTC for the test's length, whatever the machine's zone: scan times
+    and export file names show in local time, and yfinance reads calendar epochs in it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

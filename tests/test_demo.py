@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import tomllib
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -70,14 +68,7 @@ def default_watchlist() -> list[str]:
 DEFAULT_SYMBOLS = default_watchlist()
 
 
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """yfinance reads calendar epochs in local time: make that UTC for the test's length."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def demo_session(now: datetime = FIXED_NOW, **kwargs: object) -> tuple[DemoTransport, object]:

@@ -11,8 +11,6 @@ import json
 import math
 import os
 import socket
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,13 +47,7 @@ from wheelscan.tui.scan_state import ScanRun
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def contract(name: str, annualized: float, **fields: Any) -> dict[str, Any]:

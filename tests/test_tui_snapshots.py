@@ -16,8 +16,7 @@ import json
 import re
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,14 +43,7 @@ DOCUMENT: dict[str, Any] = json.loads((SNAPSHOTS / "published.json").read_text()
 SYMBOLS = sorted(DOCUMENT["results"])
 
 
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Scan times show in local time: make that UTC for the test's length."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")
 
 
 def make_app(tmp_path: Path) -> WheelscanApp:
