@@ -13,7 +13,6 @@ Contracts are picked from the demo's chain so the premiums give those states.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -21,6 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import cli_support
+from cli_support import Ran
 from wheelscan.config import Settings
 from wheelscan.core.expiry import NEW_YORK
 from wheelscan.core.ledger import ASSIGN, SELL, SHARES, Event
@@ -54,12 +55,10 @@ print("HEAVY", [m for m in heavy if m in sys.modules], file=sys.stderr)
 """
 
 
-def wheelscan(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, NOW_ENV: FIXED_NOW.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "wheelscan", *args],
-        capture_output=True, text=True, timeout=DEADLINE_S, env=env, check=False,
-    )  # fmt: skip
+def wheelscan(*args: str) -> Ran:
+    """`wheelscan ARGS` in this process, the demo's clock pinned (the fast path's own
+    imports are checked by PROBE, a real process)."""
+    return cli_support.wheelscan(*args, env={NOW_ENV: FIXED_NOW.isoformat()})
 
 
 def epoch(day: date) -> int:
