@@ -23,6 +23,7 @@ import requests
 from typer.testing import CliRunner
 
 import calls_oracle
+import cli_support
 import oracle
 from calls_oracle import CallRules, Holding
 from conftest import FakeClock
@@ -304,10 +305,7 @@ def test_results_json_judges_fits_by_the_ledger_now_without_numpy(
     assert candidates
     assert all(c["fits"] is (c["strike"] * 100 <= free_now) for c in candidates)
 
-    table = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "results", "--top", "0"],
-        capture_output=True, text=True, timeout=120, env={**env, "COLUMNS": "80"}, check=False,
-    )  # fmt: skip
+    table = cli_support.wheelscan("results", "--top", "0", env={"COLUMNS": "80"})
     assert table.returncode == 0, table.stderr
     header = next(line for line in table.stdout.splitlines() if line.startswith("Ticker"))
     assert header.split()[-1] == "Fits" and len(header) <= 80
