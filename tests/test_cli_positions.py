@@ -98,6 +98,7 @@ def test_the_human_list(wheelscan_home: Path) -> None:
     code, out, _ = invoke("list")
     assert code == 0 and "no positions yet" in out
     invoke("add-shares", "KO", "200", "50", "--date", ago(20).isoformat())
+    assert invoke("list")[1].startswith("# 1 event in ")
     invoke("sell", CALL, "1", "2.00", "--date", ago(19).isoformat())
     code, out, _ = invoke("list")
     lines = out.splitlines()

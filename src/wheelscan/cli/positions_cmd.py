@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wheelscan.cli.json_output import echo_json
-from wheelscan.cli.messages import warn
+from wheelscan.cli.messages import plural, warn
 from wheelscan.cli.options import JsonOption, SourceOption
 from wheelscan.cli.settings_cmds import VALUE_MAY_LOOK_LIKE_AN_OPTION
 
@@ -269,8 +269,8 @@ def _print_ledger(ledger: Ledger, marks: dict[str, ShortMark], cash: dict[str, A
     state = ledger.state
     free = "" if cash["cash"] is None else f", free cash ${cash['free_cash']:,.2f}"
     typer.echo(
-        f"# {len(ledger.events)} events in {ledger.path}; realized {_money(state.realized_pl)},"
-        f" put collateral ${state.put_collateral:,.2f}{free}"
+        f"# {plural(len(ledger.events), 'event')} in {ledger.path};"
+        f" realized {_money(state.realized_pl)}, put collateral ${state.put_collateral:,.2f}{free}"
     )
     for position in state:
         typer.echo(_position_line(position))
