@@ -8,19 +8,21 @@ yfinance, pandas and numpy on every call, which cost more than most commands.
 
 `wheelscan_process(...)` and `start(...)` run a real process, for the tests whose
 subject is the process itself: signals, the lock between processes, exit at once
-with hung threads, what a command imports, no terminal.
+with hung threads, no terminal; `imports_of(...)` runs one and says which of the
+named modules the command loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +170,51 @@ def wheelscan_process(
         timeout=PROCESS_TIMEOUT_S,
         env=process_env(home, env),
     )
+
+
+_IMPORT_PROBE = """
+import json, sys
+modules = json.loads(sys.argv[1])
+entry = sys.argv[2]
+sys.argv = ["wheelscan", *sys.argv[3:]]
+run = __import__(entry, fromlist=["run"]).run
+code = 0
+try:
+    run()
+except SystemExit as done:
+    code = done.code if isinstance(done.code, int) else int(done.code is not None)
+loaded = sorted(m for m in modules if m in sys.modules)
+print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+"""
+
+
+@dataclass(frozen=True)
+class Probed:
+    """A command run in a process of its own, and which of the named modules it loaded."""
+
+    ran: Ran
+    loaded: list[str]
+
+
+def imports_of(
+    *args: str,
+    modules: Sequence[str],
+    home: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    entry: str = "wheelscan.cli.fast",
+) -> Probed:
+    """`wheelscan ARGS` through `entry`'s `run` (the console-script entry, else e.g.
+    `wheelscan.cli.main`: the typer app alone) in a fresh process, where nothing another
+    test imported can stand in for what the command imports."""
+    listed = json.dumps(list(modules))
+    done = wheelscan_process(listed, entry, *args, home=home, env=env, code=_IMPORT_PROBE)
+    *said, last = done.stderr.strip().splitlines() or [""]
+    try:
+        probe = json.loads(last)
+    except json.JSONDecodeError:
+        raise AssertionError(f"the probe did not finish: {done.stderr}") from None
+    ran = Ran(int(probe["code"]), done.stdout, "\n".join(said))
+    return Probed(ran, probe["loaded"])
 
 
 def start(

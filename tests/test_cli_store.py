@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from cli_support import PROCESS_TIMEOUT_S, wheelscan
+from cli_support import imports_of, wheelscan
 from wheelscan.core.scan_record import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from conftest import DemoRefreshed
 
 HEAVY = ("pandas", "yfinance", "textual", "numpy", "exchange_calendars", "wheelscan.scan.engine")
-PROBE = """
-import json, sys
-sys.argv = ["wheelscan", *sys.argv[1:]]
-from wheelscan.cli.main import run
-try:
-    run()
-except SystemExit as exit:
-    code = exit.code
-heavy = [m for m in {heavy!r} if m in sys.modules]
-print(json.dumps({{"heavy": heavy, "code": code}}), file=sys.stderr)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +41,9 @@ DEMO = ("--source", "demo")  # the fixture's scans are demo scans, in the demo n
     "args", [["status", "--json", *DEMO], ["results", "--json", *DEMO], ["results", *DEMO]]
 )
 def test_readers_never_import_the_heavy_libraries(home: Path, args: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S,
-    )  # fmt: skip
-    probe = json.loads(done.stderr.strip().splitlines()[-1])
-    assert probe["code"] in (0, None), done.stderr
-    assert probe["heavy"] == []
+    probe = imports_of(*args, modules=HEAVY, entry="wheelscan.cli.main")
+    assert probe.ran.returncode == 0, probe.ran.stderr
+    assert probe.loaded == []
 
 
 def test_results_json_is_the_published_document_with_its_age(home: Path) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from cli_support import PROCESS_TIMEOUT_S, Ran, process_env, wheelscan, wheelscan_process
+from cli_support import Ran, imports_of, wheelscan, wheelscan_process
 from wheelscan.cli import main
 from wheelscan.cli.fast import fast_reader
 from wheelscan.config import effective_settings, reader_settings
@@ -38,16 +37,6 @@ HEAVY = (
 )
 """What the two readers must not import: a command-line parser, the scan stack, the app,
 and the DCF, covered-call and plan rulebooks, whose imports cost more than their reads."""
-PROBE = f"""
-import json, sys
-sys.argv = ["wheelscan", *sys.argv[1:]]
-from wheelscan.cli.fast import run
-try:
-    run()
-except SystemExit:
-    pass
-print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)
-"""
 
 
 def fast_path(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -94,14 +83,7 @@ def test_fast_path_prints_what_typer_prints(published: Path, args: list[str]) ->
 
 def _loaded(args: list[str], home: Path) -> list[str]:
     """Which of HEAVY `wheelscan ARGS` loaded, in a process of its own."""
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT_S,
-        env=process_env(home),
-    )
-    return json.loads(probe.stderr.strip().splitlines()[-1])
+    return imports_of(*args, modules=HEAVY, home=home).loaded
 
 
 def test_fast_path_loads_no_parser_nor_the_rulebooks_a_reader_does_not_use(

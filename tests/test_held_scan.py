@@ -11,9 +11,6 @@ raw rows and the ledger's strikes. The answer cache's age is the store's fake cl
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -260,17 +257,8 @@ def test_a_scan_with_a_ledger_asks_each_answer_once_and_publishes_calls_marks_an
     assert short_quotes(positions, cache_only)[0] == {}, "without the published results: none"
 
 
-PROBE = """
-import sys
-sys.argv = ["wheelscan", *sys.argv[1:]]
-from wheelscan.cli.fast import run
-try:
-    run()
-except SystemExit:
-    pass
-heavy = ("numpy", "pandas", "yfinance", "typer", "wheelscan.scan.engine")
-print("HEAVY", [m for m in heavy if m in sys.modules], file=sys.stderr)
-"""
+HEAVY = ("numpy", "pandas", "yfinance", "typer", "wheelscan.scan.engine")
+"""What `results --json` must not load to judge the fits by the ledger."""
 
 
 def test_results_json_judges_fits_by_the_ledger_now_without_numpy(
@@ -288,14 +276,10 @@ def test_results_json_judges_fits_by_the_ledger_now_without_numpy(
     append_events([Event(BUY_TO_CLOSE, TODAY, 1, 0.10, contract=t_put["contractSymbol"])])
     free_now = FREE_CASH + 100 * t_put["strike"]
 
-    env = {**os.environ, "WHEELSCAN_HOME": str(wheelscan_home)}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "results", "--json"],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "HEAVY []"
-    document = json.loads(done.stdout)
+    probe = cli_support.imports_of("results", "--json", modules=HEAVY, home=wheelscan_home)
+    assert probe.ran.returncode == 0, probe.ran.stderr
+    assert probe.loaded == []
+    document = json.loads(probe.ran.stdout)
     assert document["cash"] == {
         "cash": cash,
         "put_collateral": round(100 * contracts["AAPL_PUT"]["strike"], 2),

@@ -13,8 +13,6 @@ Contracts are picked from the demo's chain so the premiums give those states.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -42,22 +40,12 @@ MINUS = "\u2212"
 ROLL_MAX_DTE, MAX_ROLLS, TICKER_PCT = 45, 3, Fraction(25, 100)
 ASSIGNED = date(2026, 11, 20)  # the Friday before: AMD's two puts were assigned
 AMD_PREMIUM = Fraction("4.00")
-PROBE = """
-import sys
-sys.argv = ["wheelscan", *sys.argv[1:]]
-from wheelscan.cli.fast import run
-try:
-    run()
-except SystemExit:
-    pass
-heavy = ("numpy", "pandas", "yfinance", "typer", "textual", "wheelscan.scan.engine")
-print("HEAVY", [m for m in heavy if m in sys.modules], file=sys.stderr)
-"""
+HEAVY = ("numpy", "pandas", "yfinance", "typer", "textual", "wheelscan.scan.engine")
 
 
 def wheelscan(*args: str) -> Ran:
     """`wheelscan ARGS` in this process, the demo's clock pinned (the fast path's own
-    imports are checked by PROBE, a real process)."""
+    imports are checked in a real process, `imports_of`)."""
     return cli_support.wheelscan(*args, env={NOW_ENV: FIXED_NOW.isoformat()})
 
 
@@ -295,12 +283,9 @@ def test_the_morning_plan_lists_exactly_the_expected_actions_in_order(
     numbered = [line.split(".")[0] for line in lines if line[:1].isdigit()]
     assert numbered == ["1", "2", "3", "4", "5"], "2 shorts, 1 covered call, 2 new puts"
 
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE, "plan", "--json", "--source", "demo"],
-        capture_output=True, text=True, timeout=DEADLINE_S, check=False,
-    )  # fmt: skip
-    assert probe.stderr.strip().splitlines()[-1] == "HEAVY []", probe.stderr
-    assert json.loads(probe.stdout)["actions"] == document["actions"]
+    probe = cli_support.imports_of("plan", "--json", "--source", "demo", modules=HEAVY)
+    assert probe.loaded == [], probe.ran.stderr
+    assert json.loads(probe.ran.stdout)["actions"] == document["actions"]
 
 
 def test_a_scan_asks_for_the_roll_window_once_each_and_publishes_its_quotes(
