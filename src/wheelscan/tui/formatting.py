@@ -61,15 +61,18 @@ def market_line(state: MarketState | None, source: str, now: datetime) -> Text:
     return text
 
 
+def _counters(text: Text, candidates: int, errors: int) -> Text:
+    """`text` (the tickers) followed by ' · N candidates · N errors'."""
+    text.append(f" · {plural(candidates, 'candidate')} · ")
+    return text.append(plural(errors, "error"), style="bold red" if errors else "")
+
+
 def scan_counters(run: ScanRun) -> Text:
     """'12/40 tickers · 31 candidates · 0 errors' ('starting…' before the scan has begun)."""
-    text = Text()
     if not run.total and not run.done:
         return Text("starting…", style="dim")
-    text.append(f"{run.done}/{run.total} tickers", style="bold")
-    text.append(f" · {plural(run.candidates, 'candidate')} · ")
-    text.append(plural(run.errors, "error"), style="bold red" if run.errors else "")
-    return text
+    tickers = Text().append(f"{run.done}/{run.total} tickers", style="bold")
+    return _counters(tickers, run.candidates, run.errors)
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,8 @@ class TickerCounts:
 
 def shown_counters(counts: TickerCounts) -> Text:
     """'24 tickers · 28 candidates · 1 error' (the results the app shows)."""
-    text = Text(plural(counts.tickers, "ticker"), style="bold")
-    text.append(f" · {plural(counts.candidates, 'candidate')} · ")
-    text.append(plural(counts.errors, "error"), style="bold red" if counts.errors else "")
-    return text
+    tickers = Text(plural(counts.tickers, "ticker"), style="bold")
+    return _counters(tickers, counts.candidates, counts.errors)
 
 
 def scan_clock(run: ScanRun, now: datetime) -> str:
