@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from textual import events
 
+import cli_support
 from tui_support import SNAPSHOTS, publish, use_watchlist, wait_until
 from wheelscan.config import effective_settings
 from wheelscan.paths import state_dir
@@ -254,14 +252,9 @@ async def test_a_bad_state_file_is_ignored_with_a_warning(tmp_path: Path) -> Non
         assert any("not valid JSON" in n.message for n in app._notifications)
 
 
-def calls_json() -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "calls", "--json", "--source", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ,
-    )
+def demo_json(command: str) -> dict[str, Any]:
+    """`wheelscan COMMAND --json --source demo`'s document (the app's view must show it)."""
+    done = cli_support.wheelscan(command, "--json", "--source", "demo")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -277,12 +270,9 @@ async def test_the_calls_view_shows_what_wheelscan_calls_finds(tmp_path: Path) -
     settings = Settings(source="demo", criteria=DEMO_CRITERIA)
     await asyncio.to_thread(run_scan, SYMBOLS, settings, kind=ScanKind.WATCHLIST)
     for symbol, price in (("KO", "60"), ("MSFT", "400")):
-        added = subprocess.run(
-            [sys.executable, "-m", "wheelscan", "positions", "add-shares", symbol, "200", price],
-            capture_output=True, text=True, timeout=60, env=os.environ,
-        )  # fmt: skip
+        added = cli_support.wheelscan("positions", "add-shares", symbol, "200", price)
         assert added.returncode == 0, added.stderr
-    expected = calls_json()
+    expected = demo_json("calls")
     wanted = [c["contract"] for r in expected["results"].values() for c in r["candidates"]]
     assert wanted, "the demo should offer covered calls on these holdings"
     app = make_app(tmp_path)
@@ -298,18 +288,6 @@ async def test_the_calls_view_shows_what_wheelscan_calls_finds(tmp_path: Path) -
         assert app.clipboard == wanted[0]
 
 
-def plan_json() -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "wheelscan", "plan", "--json", "--source", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 async def test_the_plan_view_lists_what_wheelscan_plan_does_and_copies_tickets(
     tmp_path: Path,
 ) -> None:
@@ -317,7 +295,7 @@ async def test_the_plan_view_lists_what_wheelscan_plan_does_and_copies_tickets(
     config = state_dir().parent / "config.toml"
     use_watchlist(SYMBOLS)
     config.write_text(config.read_text() + "cash = 300000\n")
-    expected = plan_json()
+    expected = demo_json("plan")
     tickets = [action["ticket"] for action in expected["actions"]]
     assert len(tickets) > 1, "with cash, the published puts make new-put actions"
     app = WheelscanApp(
