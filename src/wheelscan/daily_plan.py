@@ -39,7 +39,7 @@ from wheelscan.core.scan_record import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from wheelscan.config import Settings
-    from wheelscan.core.positions import Positions
+    from wheelscan.core.positions import Position, Positions
     from wheelscan.core.short_marks import ShortQuote
     from wheelscan.store import PublishedResults, Store
 
@@ -84,14 +84,13 @@ def plan_inputs(
     positions: Positions,
     settings: Settings,
     now: datetime,
-    kept_calls: Mapping[str, Mapping[str, Any]] | None = None,
+    call_entries: Mapping[str, Mapping[str, Any]],
 ) -> PlanInputs:
-    """The plan's inputs from `published` results for `positions`, and `kept_calls`
-    (symbol → a calls document entry, `kept_covered_calls`) for the holdings the published
-    results have no calls for. Pure: reads nothing."""
+    """The plan's inputs from `published` results for `positions`, and `call_entries`
+    (symbol → the calls document entry each holding's covered calls come from,
+    `covered_call_entries`). Pure: reads nothing."""
     results = published.results
     inputs = PlanInputs(_as_of(published, now))
-    rate = settings.criteria.risk_free_rate_pct
     for symbol, result in results.items():
         if isinstance(result, Mapping):
             inputs.put_candidates += [
@@ -114,8 +113,7 @@ def plan_inputs(
                 )
         if position.uncovered_shares < MULTIPLIER:  # no call to sell (core.plan)
             continue
-        entry = published_calls_entry(result, position, settings.calls, rate)
-        entry = entry if entry is not None else (kept_calls or {}).get(symbol)
+        entry = call_entries.get(symbol)
         if entry is None:
             if published.scan is not None:
                 inputs.warnings.append(
@@ -140,30 +138,33 @@ def plan_inputs(
     return inputs
 
 
-def kept_covered_calls(
-    published: PublishedResults, positions: Positions, settings: Settings, store: Store
-) -> dict[str, dict[str, Any]]:
-    """Symbol → the calls document's entry (`wheelscan calls`, no request) of each holding
-    with ≥ 100 uncovered shares that `published` has no covered calls for: its calls in the
-    answers `store` keeps, when it keeps them. {} (and nothing loaded) when every holding's
-    calls are published."""
+def covered_call_entries(
+    published: PublishedResults, positions: Positions, settings: Settings, store: Store | None
+) -> dict[str, Mapping[str, Any]]:
+    """Symbol → the calls document entry (`wheelscan calls`, no request) of each holding
+    with ≥ 100 uncovered shares: its published `covered_calls` entry when that was found
+    for the holding as it stands and these criteria, else, with `store`, its calls in the
+    answers the store keeps (holdings.find_covered_calls); a holding with neither is left
+    out. The calls stack is loaded only when some holding's calls are not published."""
     rate = settings.criteria.risk_free_rate_pct
-    missing = {
-        position.symbol: position
-        for position in positions
-        if position.uncovered_shares >= MULTIPLIER
-        and published_calls_entry(
-            _result(published, position.symbol), position, settings.calls, rate
-        )
-        is None
-    }
-    if not missing:
-        return {}
-    from wheelscan.core.positions import Positions as Held
-    from wheelscan.holdings import find_covered_calls
+    entries: dict[str, Mapping[str, Any]] = {}
+    missing: dict[str, Position] = {}
+    for position in positions:
+        if position.uncovered_shares < MULTIPLIER:
+            continue
+        result = _result(published, position.symbol)
+        entry = published_calls_entry(result, position, settings.calls, rate)
+        if entry is None:
+            missing[position.symbol] = position
+        else:
+            entries[position.symbol] = entry
+    if missing and store is not None:
+        from wheelscan.core.positions import Positions as Held
+        from wheelscan.holdings import find_covered_calls
 
-    report = find_covered_calls(Held(missing), settings, settings.calls, store, None)
-    return {symbol: calls.to_json() for symbol, calls in report.results.items()}
+        report = find_covered_calls(Held(missing), settings, settings.calls, store, None)
+        entries.update((symbol, calls.to_json()) for symbol, calls in report.results.items())
+    return entries
 
 
 def _result(published: PublishedResults, symbol: str) -> Mapping[str, Any]:
@@ -180,9 +181,9 @@ def plan_from(
 ) -> tuple[Plan, PlanInputs]:
     """`build_plan` on `plan_inputs`, with the settings' cash, rules and call criteria;
     with `store`, the covered calls of holdings the published results lack come from its
-    kept answers (`kept_covered_calls`)."""
-    kept = {} if store is None else kept_covered_calls(published, positions, settings, store)
-    inputs = plan_inputs(published, positions, settings, now, kept)
+    kept answers (`covered_call_entries`)."""
+    entries = covered_call_entries(published, positions, settings, store)
+    inputs = plan_inputs(published, positions, settings, now, entries)
     plan = build_plan(
         positions,
         as_of=inputs.as_of,
